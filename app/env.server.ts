@@ -1,0 +1,129 @@
+import { z } from "zod";
+
+/**
+ * The environment, parsed once at start-up. Every variable is optional: without configuration the
+ * product runs on embedded defaults (local Hardhat chain, PGlite, in-process cache, test-mode checkout).
+ * A value that is set but wrong stops the app with a message naming the variable.
+ */
+
+export const CHAINS = {
+  local: { id: 31337, name: "Local Hardhat", rpcVar: null },
+  amoy: { id: 80002, name: "Polygon Amoy", rpcVar: "RPC_URL_AMOY" },
+  polygon: { id: 137, name: "Polygon", rpcVar: "RPC_URL_POLYGON" },
+  sepolia: { id: 11155111, name: "Sepolia", rpcVar: "RPC_URL_SEPOLIA" },
+  ethereum: { id: 1, name: "Ethereum", rpcVar: "RPC_URL_ETHEREUM" },
+} as const;
+export type ChainKey = keyof typeof CHAINS;
+
+const rpcList = z
+  .string()
+  .transform((value) => value.split(",").map((url) => url.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().url().regex(/^(https?|wss?):\/\//, "must be an http(s):// or ws(s):// URL"))
+      .min(1, "must list at least one URL"),
+  )
+  .describe("one or more JSON-RPC URLs, comma-separated (several providers = fallback)");
+
+const port = z.coerce.number().int().min(1).max(65535);
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optional = <T extends z.ZodTypeAny>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    PUBLIC_URL: optional(z.string().url()),
+    DATA_DIR: z.string().min(1).default(".data"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+    DATABASE_URL: optional(
+      z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL"),
+    ),
+    REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")),
+
+    CHAIN: optional(z.enum(["local", "amoy", "polygon", "sepolia", "ethereum"])),
+    LOCAL_CHAIN_HOST: z.string().min(1).default("127.0.0.1"),
+    LOCAL_CHAIN_PORT: port.default(8545),
+    RPC_URL_AMOY: optional(rpcList),
+    RPC_URL_POLYGON: optional(rpcList),
+    RPC_URL_SEPOLIA: optional(rpcList),
+    RPC_URL_ETHEREUM: optional(rpcList),
+    DEPLOYER_PRIVATE_KEY: optional(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")),
+
+    STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, "must look like sk_test_… or sk_live_…")),
+    STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_\w+$/, "must look like whsec_…")),
+    WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [env.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY"],
+        message: "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (or neither, for test-mode checkout)",
+      });
+    }
+    if (env.CHAIN && env.CHAIN !== "local") {
+      const rpcVar = CHAINS[env.CHAIN].rpcVar;
+      if (!env[rpcVar]) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [rpcVar],
+          message: `is required when CHAIN=${env.CHAIN}`,
+        });
+      }
+    }
+  })
+  .transform((env) => {
+    const chain: ChainKey =
+      env.CHAIN ??
+      (env.RPC_URL_POLYGON ? "polygon" : env.RPC_URL_AMOY ? "amoy" : env.RPC_URL_ETHEREUM ? "ethereum" : env.RPC_URL_SEPOLIA ? "sepolia" : "local");
+    return { ...env, chain };
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses `source` (process.env by default); throws EnvError naming each wrong variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join(".") || "(environment)";
+      const value = source[name];
+      const expected = issue.message;
+      const shown = value === undefined ? "" : ` (got ${name.match(/KEY|SECRET|URL/) ? "a value" : JSON.stringify(value)})`;
+      return `${name}: ${expected}${shown}`;
+    });
+    throw new EnvError(problems);
+  }
+  return result.data;
+}
+
+const GLOBAL_KEY = Symbol.for("ticketchain.env");
+type GlobalWithEnv = typeof globalThis & { [GLOBAL_KEY]?: Env };
+
+/** The validated environment of this process (parsed on first use). */
+export function env(): Env {
+  const g = globalThis as GlobalWithEnv;
+  return (g[GLOBAL_KEY] ??= parseEnv());
+}
+
+/** What the browser may know (window.ENV): no secrets. */
+export function publicEnv(e: Env = env()) {
+  return {
+    chainId: CHAINS[e.chain].id,
+    chainName: CHAINS[e.chain].name,
+    localRpcUrl: e.chain === "local" ? `http://${e.LOCAL_CHAIN_HOST}:${e.LOCAL_CHAIN_PORT}` : null,
+    walletConnectProjectId: e.WALLETCONNECT_PROJECT_ID ?? null,
+    testModePayments: !e.STRIPE_SECRET_KEY,
+  };
+}
+export type PublicEnv = ReturnType<typeof publicEnv>;
