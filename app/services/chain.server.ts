@@ -1,0 +1,46 @@
+import { createPublicClient, fallback, http, webSocket, type Chain, type PublicClient } from "viem";
+import { hardhat, mainnet, polygon, polygonAmoy, sepolia } from "viem/chains";
+import { CHAINS, env, type ChainKey, type Env } from "~/env.server";
+import { readDeployment, type Deployment } from "./deployments.server";
+
+const VIEM_CHAINS: Record<ChainKey, Chain> = {
+  local: hardhat,
+  amoy: polygonAmoy,
+  polygon,
+  sepolia,
+  ethereum: mainnet,
+};
+
+/** RPC URLs of the configured chain: the embedded node, or the env's list (several = fallback). */
+export function rpcUrls(e: Env = env()): string[] {
+  if (e.chain === "local") return [`http://${e.LOCAL_CHAIN_HOST}:${e.LOCAL_CHAIN_PORT}`];
+  const rpcVar = CHAINS[e.chain].rpcVar;
+  return e[rpcVar] ?? [];
+}
+
+export function viemChain(e: Env = env()): Chain {
+  return VIEM_CHAINS[e.chain];
+}
+
+const GLOBAL_KEY = Symbol.for("ticketchain.publicClient");
+type GlobalWithClient = typeof globalThis & { [GLOBAL_KEY]?: PublicClient };
+
+/** One read client per process; several RPC providers are tried in order (viem's fallback transport). */
+export function publicClient(): PublicClient {
+  const g = globalThis as GlobalWithClient;
+  if (!g[GLOBAL_KEY]) {
+    const transports = rpcUrls().map((url) =>
+      url.startsWith("ws") ? webSocket(url, { retryCount: 1 }) : http(url, { retryCount: 1, timeout: 5_000 }),
+    );
+    g[GLOBAL_KEY] = createPublicClient({
+      chain: viemChain(),
+      transport: transports.length === 1 ? transports[0] : fallback(transports),
+    }) as PublicClient;
+  }
+  return g[GLOBAL_KEY]!;
+}
+
+export function currentDeployment(): Deployment | null {
+  const e = env();
+  return readDeployment(CHAINS[e.chain].id, e.DATA_DIR);
+}

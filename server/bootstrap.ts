@@ -1,0 +1,194 @@
+import { eq } from "drizzle-orm";
+import {
+  createWalletClient,
+  custom,
+  getAddress,
+  parseAbiItem,
+  parseEther,
+  type Address,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import type { Db } from "../db/client.server";
+import { chains, events, ticketTiers, users } from "../db/schema";
+import { writeLocalDeployment, type Deployment } from "../app/services/deployments.server";
+import type { LocalChain } from "./chain/local-node";
+import { ticketFactoryAbi } from "../app/contracts/abi";
+
+/** Hardhat's well-known test mnemonic: the embedded chain's demo accounts (never use on a real network). */
+export const DEMO_MNEMONIC = "test test test test test test test test test test test junk";
+export const demoAccount = (index: number) => mnemonicToAccount(DEMO_MNEMONIC, { addressIndex: index });
+/** #0 deploys and is the platform admin and minter; #1 is the demo promoter; #2.. are fans. */
+export const DEMO_ADMIN = demoAccount(0).address;
+export const DEMO_PROMOTER = demoAccount(1).address;
+
+
+/** Deploys the platform to the embedded chain with the Ignition module, unless it is already there. */
+export async function deployLocal(chain: LocalChain, dataDir: string, existing: Deployment | null, log: (m: string) => void) {
+  if (existing) {
+    const code = await chain.provider.request({ method: "eth_getCode", params: [existing.factory, "latest"] });
+    if (code && code !== "0x") return existing;
+    log("recorded deployment has no code on the local chain; deploying again");
+  }
+  const { default: PlatformModule } = await import("../ignition/modules/Platform");
+  const started = Date.now();
+  const deployed = (await chain.hre.ignition.deploy(PlatformModule, {
+    parameters: { Platform: { admin: DEMO_ADMIN, minter: DEMO_ADMIN } },
+  })) as { factory: { address: Address }; ticketImplementation: { address: Address } };
+  const deployment: Deployment = {
+    chainId: chain.chainId,
+    factory: getAddress(deployed.factory.address),
+    ticketImplementation: getAddress(deployed.ticketImplementation.address),
+  };
+  writeLocalDeployment(dataDir, deployment);
+  log(`deployed the platform with Ignition in ${Date.now() - started} ms: factory ${deployment.factory}`);
+  return deployment;
+}
+
+export class ChainMismatchError extends Error {}
+
+/**
+ * Records the genesis hash of the chain this database talks to, or refuses a chain that is not the
+ * one recorded (e.g. the local chain journal was deleted while the database was kept).
+ */
+export async function checkChainIdentity(db: Db, chainId: number, genesisHash: string, hint: string) {
+  const [row] = await db.select().from(chains).where(eq(chains.chainId, chainId));
+  if (!row) {
+    await db.insert(chains).values({ chainId, genesisHash }).onConflictDoNothing();
+    return;
+  }
+  if (row.genesisHash !== genesisHash) {
+    throw new ChainMismatchError(
+      `the database belongs to a different chain ${chainId} (genesis ${row.genesisHash}, now ${genesisHash}). ${hint}`,
+    );
+  }
+}
+
+export const DEMO_EVENT = {
+  slug: "aurora-nights-demo",
+  name: "Aurora Nights — Live at the Harbour Hall",
+  description:
+    "A demo show seeded on the embedded chain: two tiers, sold as NFTs. Buy with a wallet or by card in test mode.",
+  venue: "Harbour Hall",
+  city: "Lisbon",
+  imageUrl: "/demo-event.svg",
+  tiers: [
+    { name: "General Admission", priceCents: 4500, priceWei: parseEther("180"), supply: 500 },
+    { name: "VIP", priceCents: 12000, priceWei: parseEther("480"), supply: 50 },
+  ],
+} as const;
+
+const eventCreated = parseAbiItem(
+  "event EventCreated(uint256 indexed eventId, address indexed ticket, address indexed promoter, string name, uint64 startsAt)",
+);
+
+/**
+ * Seeds the demo promoter and the demo event (database + chain). Idempotent: a second run finds both.
+ * If a previous run created the event on chain but stopped before the database insert, the on-chain
+ * event is found by its EventCreated log and reused rather than created twice.
+ */
+export async function seedDemo(db: Db, provider: LocalChain["provider"], client: PublicClient, deployment: Deployment, log: (m: string) => void) {
+  const [existing] = await db.select({ id: events.id }).from(events).where(eq(events.slug, DEMO_EVENT.slug));
+  if (existing) return { created: false };
+
+  const wallet = (account: Address): WalletClient =>
+    createWalletClient({ account, chain: hardhat, transport: custom(provider) });
+
+  await db
+    .insert(users)
+    .values({ displayName: "Demo Promoter", email: "promoter@demo.local", walletAddress: DEMO_PROMOTER, role: "promoter" })
+    .onConflictDoNothing();
+  const [promoter] = await db.select({ id: users.id }).from(users).where(eq(users.walletAddress, DEMO_PROMOTER));
+
+  const logs = await client.getLogs({
+    address: deployment.factory,
+    event: eventCreated,
+    args: { promoter: DEMO_PROMOTER },
+    fromBlock: 0n,
+  });
+  const previous = logs.find((l) => l.args.name === DEMO_EVENT.name);
+  let onChainId: bigint;
+  let ticket: Address;
+  let startsAt: bigint;
+  if (previous) {
+    onChainId = previous.args.eventId!;
+    ticket = previous.args.ticket!;
+    startsAt = previous.args.startsAt!;
+  } else {
+    const promoterRole = await client.readContract({ address: deployment.factory, abi: ticketFactoryAbi, functionName: "PROMOTER_ROLE" });
+    const hasRole = await client.readContract({
+      address: deployment.factory,
+      abi: ticketFactoryAbi,
+      functionName: "hasRole",
+      args: [promoterRole, DEMO_PROMOTER],
+    });
+    if (!hasRole) {
+      const hash = await wallet(DEMO_ADMIN).writeContract({
+        address: deployment.factory,
+        abi: ticketFactoryAbi,
+        functionName: "grantRole",
+        args: [promoterRole, DEMO_PROMOTER],
+        chain: hardhat,
+        account: DEMO_ADMIN,
+      });
+      await client.waitForTransactionReceipt({ hash });
+    }
+    const block = await client.getBlock();
+    // The show is eight weeks after the chain's current time, at 20:00 UTC.
+    const day = 86_400n;
+    startsAt = ((block.timestamp + 56n * day) / day) * day + 20n * 3600n;
+    const hash = await wallet(DEMO_PROMOTER).writeContract({
+      address: deployment.factory,
+      abi: ticketFactoryAbi,
+      functionName: "createEvent",
+      args: [
+        DEMO_EVENT.name,
+        startsAt,
+        "http://localhost/metadata/demo/",
+        DEMO_EVENT.tiers.map((t) => ({ price: t.priceWei, supply: t.supply })),
+      ],
+      chain: hardhat,
+      account: DEMO_PROMOTER,
+    });
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    const [created] = (await client.getLogs({ address: deployment.factory, event: eventCreated, blockHash: receipt.blockHash }));
+    onChainId = created.args.eventId!;
+    ticket = created.args.ticket!;
+  }
+
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(events)
+      .values({
+        slug: DEMO_EVENT.slug,
+        promoterId: promoter.id,
+        name: DEMO_EVENT.name,
+        description: DEMO_EVENT.description,
+        venue: DEMO_EVENT.venue,
+        city: DEMO_EVENT.city,
+        imageUrl: DEMO_EVENT.imageUrl,
+        startsAt: new Date(Number(startsAt) * 1000),
+        status: "published",
+        chainId: 31337,
+        onChainId: onChainId.toString(),
+        contractAddress: getAddress(ticket),
+      })
+      .returning({ id: events.id });
+    await tx.insert(ticketTiers).values(
+      DEMO_EVENT.tiers.map((t, position) => ({
+        eventId: row.id,
+        position,
+        name: t.name,
+        priceCents: t.priceCents,
+        priceWei: t.priceWei.toString(),
+        supply: t.supply,
+      })),
+    );
+  });
+  log(`seeded the demo event "${DEMO_EVENT.name}" (contract ${ticket})`);
+  return { created: true };
+}
+
+

@@ -1,0 +1,187 @@
+/**
+ * `npm start` / `npm run dev`: the whole product in one process.
+ *  1. validate the environment (Zod) and stop with a clear message when a value is wrong;
+ *  2. embedded chain (no RPC URL configured): start Hardhat's node in-process on LOCAL_CHAIN_HOST:PORT,
+ *     replaying its journal; deploy the contracts with Ignition unless already deployed;
+ *  3. open the database (PGlite under DATA_DIR, or DATABASE_URL) and apply the committed migrations;
+ *  4. seed the demo promoter and event (embedded chain only; idempotent);
+ *  5. serve the Remix app (production build, or Vite middleware with --dev).
+ * Ctrl-C / SIGTERM stops the HTTP server, the chain (journal flushed) and the database, then exits.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Server } from "node:http";
+import { closeDb, getDbHandle, migrate } from "../db/client.server";
+import { CHAINS, EnvError, env, type Env } from "../app/env.server";
+import { readDeployment } from "../app/services/deployments.server";
+import { closeCache, cache } from "../app/services/cache.server";
+import { publicClient } from "../app/services/chain.server";
+import type { LocalChain } from "./chain/local-node";
+import { ChainMismatchError, checkChainIdentity, deployLocal, seedDemo } from "./bootstrap";
+
+const dev = process.argv.includes("--dev");
+const log = (message: string) => console.log(`[ticketchain] ${message}`);
+
+function fail(message: string): never {
+  console.error(`\n[ticketchain] cannot start: ${message}\n`);
+  process.exit(1);
+}
+
+let config: Env;
+try {
+  config = env();
+} catch (error) {
+  if (error instanceof EnvError) fail(error.message);
+  throw error;
+}
+process.env.NODE_ENV ??= dev ? "development" : "production";
+
+const dataDir = path.resolve(config.DATA_DIR);
+const chainInfo = CHAINS[config.chain];
+const cleanups: Array<() => Promise<void>> = [];
+let shuttingDown = false;
+
+async function shutdown(signal: string, code = 0) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log(`${signal}: stopping`);
+  const force = setTimeout(() => {
+    console.error("[ticketchain] shutdown took longer than 10 s; exiting");
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  for (const cleanup of cleanups.reverse()) {
+    await cleanup().catch((error) => console.error(`[ticketchain] during shutdown: ${(error as Error).message}`));
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+async function main() {
+  const started = Date.now();
+  // 2. chain
+  let localChain: LocalChain | null = null;
+  let genesisHash: string;
+  if (config.chain === "local") {
+    const { startLocalChain } = await import("./chain/local-node");
+    try {
+      localChain = await startLocalChain({ dataDir, host: config.LOCAL_CHAIN_HOST, port: config.LOCAL_CHAIN_PORT, log });
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      if (err.code === "EADDRINUSE") {
+        fail(`port ${config.LOCAL_CHAIN_PORT} is in use (is another \`npm start\` running?). Set LOCAL_CHAIN_PORT to another port.`);
+      }
+      throw error;
+    }
+    const chain = localChain;
+    cleanups.push(() => chain.close());
+    genesisHash = chain.genesisHash;
+  } else {
+    const genesis = await publicClient()
+      .getBlock({ blockNumber: 0n })
+      .catch((error) => fail(`the ${chainInfo.rpcVar} RPC does not answer: ${(error as Error).message.split("\n")[0]}`));
+    genesisHash = genesis.hash!;
+    const chainId = await publicClient().getChainId();
+    if (chainId !== chainInfo.id) fail(`${chainInfo.rpcVar} serves chain ${chainId}, expected ${chainInfo.id} (${chainInfo.name})`);
+  }
+
+  let deployment = readDeployment(chainInfo.id, dataDir);
+  if (localChain) {
+    deployment = await deployLocal(localChain, dataDir, deployment, log);
+  } else if (!deployment) {
+    fail(`no contracts recorded for ${chainInfo.name} (chain ${chainInfo.id}). Deploy them first: npm run deploy -- --network ${config.chain}`);
+  }
+
+  // 3. database
+  const db = await getDbHandle({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(dataDir, "pglite") });
+  cleanups.push(() => closeDb());
+  await migrate(db);
+  log(`database: ${db.kind} at ${db.location}, migrations applied`);
+  try {
+    await checkChainIdentity(
+      db.db,
+      chainInfo.id,
+      genesisHash,
+      localChain
+        ? `The local chain under ${path.join(dataDir, "chain")} was reset; remove ${dataDir} (or point DATABASE_URL at a fresh database) to start over.`
+        : "Check the RPC URL.",
+    );
+  } catch (error) {
+    if (error instanceof ChainMismatchError) {
+      await shutdownQuietly();
+      fail(error.message);
+    }
+    throw error;
+  }
+
+  // 4. demo data (embedded chain only: it uses Hardhat's well-known accounts)
+  if (localChain) await seedDemo(db.db, localChain.provider, publicClient(), deployment!, log);
+
+  const c = await cache();
+  cleanups.push(() => closeCache());
+  log(`cache: ${c.kind}`);
+
+  // 5. HTTP
+  const server = await serve();
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  );
+  const shownHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`\n  TicketChain is running at http://${shownHost}:${config.PORT}\n`);
+}
+
+async function shutdownQuietly() {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  cleanups.length = 0;
+}
+
+async function serve(): Promise<Server> {
+  const { default: express } = await import("express");
+  const { default: compression } = await import("compression");
+  const { createRequestHandler } = await import("@remix-run/express");
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(compression());
+
+  if (dev) {
+    const vite = await import("vite");
+    const viteServer = await vite.createServer({ server: { middlewareMode: true } });
+    cleanups.push(() => viteServer.close());
+    app.use(viteServer.middlewares);
+    app.all(
+      "*",
+      createRequestHandler({
+        build: () => viteServer.ssrLoadModule("virtual:remix/server-build") as never,
+        mode: "development",
+      }),
+    );
+  } else {
+    const buildFile = path.resolve("build/server/index.js");
+    if (!existsSync(buildFile)) fail("build/server/index.js is missing: run `npm run build` (npm start does it for you)");
+    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
+    app.use(express.static("build/client", { maxAge: "1h" }));
+    const build = await import(pathToFileURL(buildFile).href);
+    app.all("*", createRequestHandler({ build, mode: "production" }));
+  }
+
+  return new Promise((resolve, reject) => {
+    const server = app.listen(config.PORT, config.HOST, () => resolve(server));
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") fail(`port ${config.PORT} is in use. Set PORT to another port.`);
+      reject(error);
+    });
+  });
+}
+
+main().catch(async (error) => {
+  console.error(`[ticketchain] start-up failed: ${(error as Error).stack ?? error}`);
+  await shutdownQuietly();
+  process.exit(1);
+});
