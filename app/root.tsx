@@ -77,7 +77,11 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
-  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : "Something went wrong";
+  const title = !isRouteErrorResponse(error)
+    ? "Something went wrong"
+    : error.status === 404
+      ? "Page not found"
+      : `Error ${error.status}${error.statusText ? ` — ${error.statusText}` : ""}`;
   const detail = isRouteErrorResponse(error) ? (typeof error.data === "string" ? error.data : error.data?.message) : null;
   return (
     <>

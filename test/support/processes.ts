@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+
+/** Test helpers for starting the product's processes on free ports and always stopping them. */
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface Started {
+  child: ChildProcess;
+  output: () => string;
+  /** SIGINT (like Ctrl-C), wait for exit; SIGKILL the whole group if it hangs. Resolves the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+const running = new Set<Started>();
+function killAll() {
+  for (const p of running) {
+    try {
+      if (p.child.pid) process.kill(-p.child.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+}
+process.once("exit", killAll);
+
+/**
+ * Spawns `node --import tsx <script>` in its own process group and resolves once `ready` appears in
+ * its output (or rejects with the output when it exits or times out first).
+ */
+export async function startScript(
+  script: string,
+  options: { env: Record<string, string>; ready?: RegExp; timeoutMs?: number; args?: string[] },
+): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const started: Started = {
+    child,
+    output: () => out,
+    exited,
+    async stop(signal = "SIGINT") {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        running.delete(started);
+        return child.exitCode;
+      }
+      child.kill(signal);
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }, 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      running.delete(started);
+      return code;
+    },
+  };
+  running.add(started);
+  if (!options.ready) return started;
+  const ready = options.ready;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`${script} was not ready within ${timeoutMs} ms. Output:\n${out}`));
+    }, timeoutMs);
+    const onData = () => {
+      if (ready.test(out)) {
+        cleanup();
+        resolve();
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`${script} exited (code ${code}) before it was ready. Output:\n${out}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      child.stderr!.off("data", onData);
+      child.off("exit", onExit);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", onExit);
+    onData();
+  });
+  return started;
+}
+
+export interface AppInstance extends Started {
+  url: string;
+  chainUrl: string;
+}
+
+/** Starts the whole product (server/main.ts, production build) on free ports. */
+export async function startApp(dataDir: string, extraEnv: Record<string, string> = {}): Promise<AppInstance> {
+  const [port, chainPort] = [await freePort(), await freePort()];
+  const app = await startScript("server/main.ts", {
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOCAL_CHAIN_PORT: String(chainPort),
+      DATA_DIR: dataDir,
+      NODE_ENV: "production",
+      ...extraEnv,
+    },
+    ready: /is running at http/,
+  });
+  return Object.assign(app, { url: `http://127.0.0.1:${port}`, chainUrl: `http://127.0.0.1:${chainPort}` });
+}
