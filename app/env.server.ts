@@ -96,9 +96,10 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   const result = envSchema.safeParse(source);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      const name = issue.path.join(".") || "(environment)";
+      const name = issue.path.length ? String(issue.path[0]) : "(environment)";
       const value = source[name];
-      const expected = issue.message;
+      // Lists (comma-separated RPC URLs) say which entry is wrong.
+      const expected = issue.path.length > 1 ? `entry ${Number(issue.path[1]) + 1} ${issue.message}` : issue.message;
       const shown = value === undefined ? "" : ` (got ${name.match(/KEY|SECRET|URL/) ? "a value" : JSON.stringify(value)})`;
       return `${name}: ${expected}${shown}`;
     });

@@ -27,10 +27,12 @@ contract TicketFactory is AccessControl {
     error FactoryEventInPast(uint64 startsAt, uint256 now_);
     error FactoryNoTiers();
 
-    /// @param admin platform admin (DEFAULT_ADMIN_ROLE)
+    /// @param admin platform admin (DEFAULT_ADMIN_ROLE); the deployer keeps no role
+    /// @param minter the server's custodial signer (MINTER_ROLE)
     /// @param implementation_ the ConcertTicket every event clones
-    constructor(address admin, address implementation_) {
+    constructor(address admin, address minter, address implementation_) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(MINTER_ROLE, minter);
         _implementation = implementation_;
     }
 

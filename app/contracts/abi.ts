@@ -10,6 +10,11 @@ export const ticketFactoryAbi = [
       },
       {
         "internalType": "address",
+        "name": "minter",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
         "name": "implementation_",
         "type": "address"
       }

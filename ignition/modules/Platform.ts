@@ -11,14 +11,8 @@ export default buildModule("Platform", (m) => {
   const minter = m.getParameter("minter", deployer);
 
   const ticketImplementation = m.contract("ConcertTicket", []);
-  const factory = m.contract("TicketFactory", [deployer, ticketImplementation]);
-
-  const minterRole = m.staticCall(factory, "MINTER_ROLE", [], 0, { id: "minterRole" });
-  const promoterRole = m.staticCall(factory, "PROMOTER_ROLE", [], 0, { id: "promoterRole" });
-  const adminRole = m.staticCall(factory, "DEFAULT_ADMIN_ROLE", [], 0, { id: "adminRole" });
-  m.call(factory, "grantRole", [minterRole, minter], { id: "grantMinter" });
-  m.call(factory, "grantRole", [promoterRole, admin], { id: "grantPromoterToAdmin" });
-  m.call(factory, "grantRole", [adminRole, admin], { id: "grantAdmin" });
+  // Roles are set in the constructor: the deployer keeps no privilege unless it is the admin.
+  const factory = m.contract("TicketFactory", [admin, minter, ticketImplementation]);
 
   return { factory, ticketImplementation };
 });

@@ -12,10 +12,13 @@ const TIERS = [
 
 describe("TicketFactory", function () {
   describe("when deployed", function () {
-    it("gives the admin DEFAULT_ADMIN_ROLE and no one else a platform role", async function () {
-      const { factory, admin, promoter, stranger, DEFAULT_ADMIN_ROLE, PROMOTER_ROLE, MINTER_ROLE } =
+    it("gives the admin DEFAULT_ADMIN_ROLE, the minter MINTER_ROLE and no one else a platform role", async function () {
+      const { factory, admin, minter, promoter, stranger, DEFAULT_ADMIN_ROLE, PROMOTER_ROLE, MINTER_ROLE } =
         await loadFixture(factoryFixture);
       expect(await factory.read.hasRole([DEFAULT_ADMIN_ROLE, admin.account.address])).to.equal(true);
+      expect(await factory.read.hasRole([MINTER_ROLE, minter.account.address])).to.equal(true);
+      expect(await factory.read.hasRole([MINTER_ROLE, admin.account.address])).to.equal(false);
+      expect(await factory.read.hasRole([DEFAULT_ADMIN_ROLE, minter.account.address])).to.equal(false);
       expect(await factory.read.hasRole([DEFAULT_ADMIN_ROLE, promoter.account.address])).to.equal(false);
       expect(await factory.read.hasRole([PROMOTER_ROLE, stranger.account.address])).to.equal(false);
       expect(await factory.read.hasRole([MINTER_ROLE, stranger.account.address])).to.equal(false);
@@ -41,7 +44,7 @@ describe("TicketFactory", function () {
       const fx = await loadFixture(factoryFixture);
       const { factory, promoter, startsAt } = fx;
       const args = ["Summer Stadium Tour", startsAt, "ipfs://bafy-summer/", TIERS] as const;
-      const { result } = await factory.simulate.createEvent(args, { account: promoter.account });
+      const { result } = await factory.simulate.createEvent(args, { account: promoter.account.address });
       const receipt = await mined(factory.write.createEvent(args, { account: promoter.account }));
       const ticket = await hre.viem.getContractAt("ConcertTicket", await factory.read.eventContract([1n]));
       return { ...fx, result, receipt, ticket };

@@ -1,3 +1,9 @@
+// tsconfig.json excludes artifacts/, so hardhat-viem's generated contract typings (which type
+// hre.viem.deployContract / getContractAt by contract name) are pulled in explicitly here. They exist
+// once `npx hardhat compile` (or `hardhat test`, which compiles first) has run. Type-only: erased at runtime.
+/// <reference path="../../artifacts/contracts/ConcertTicket.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/TicketFactory.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/test/ReentrantWithdrawer.sol/artifacts.d.ts" />
 import hre from "hardhat";
 import chai, { expect } from "chai";
 import chaiAsPromised from "chai-as-promised";
@@ -40,6 +46,7 @@ export async function factoryFixture() {
   const implementation = await hre.viem.deployContract("ConcertTicket");
   const factory = await hre.viem.deployContract("TicketFactory", [
     admin.account.address,
+    minter.account.address,
     implementation.address,
   ]);
 
@@ -48,7 +55,6 @@ export async function factoryFixture() {
   const DEFAULT_ADMIN_ROLE = await factory.read.DEFAULT_ADMIN_ROLE();
 
   await mined(factory.write.grantRole([PROMOTER_ROLE, promoter.account.address], { account: admin.account }));
-  await mined(factory.write.grantRole([MINTER_ROLE, minter.account.address], { account: admin.account }));
 
   const now = await time.latest();
   return {

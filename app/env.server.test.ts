@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv, publicEnv } from "./env.server";
+
+function problems(source: Record<string, string>): string[] {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof EnvError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the environment to be rejected");
+}
+
+describe("parseEnv", () => {
+  it("needs nothing: embedded defaults", () => {
+    const env = parseEnv({});
+    expect(env.chain).toBe("local");
+    expect(env.PORT).toBe(3000);
+    expect(env.DATA_DIR).toBe(".data");
+    expect(env.LOCAL_CHAIN_PORT).toBe(8545);
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.REDIS_URL).toBeUndefined();
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", REDIS_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  it("names the variable and what is expected", () => {
+    expect(problems({ PORT: "eighty" })).toEqual([expect.stringMatching(/^PORT: .*number.*\(got "eighty"\)/)]);
+    expect(problems({ PORT: "70000" })[0]).toMatch(/^PORT: .*65535/);
+    expect(problems({ DATABASE_URL: "mysql://x" })[0]).toMatch(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ connection URL \(got a value\)$/);
+    expect(problems({ REDIS_URL: "localhost:6379" })[0]).toMatch(/^REDIS_URL: must be a redis:\/\//);
+    expect(problems({ DEPLOYER_PRIVATE_KEY: "0x1234" })[0]).toMatch(/^DEPLOYER_PRIVATE_KEY: must be 0x followed by 64 hex digits \(got a value\)$/);
+    expect(problems({ CHAIN: "solana" })[0]).toMatch(/^CHAIN: .*'local' \| 'amoy' \| 'polygon' \| 'sepolia' \| 'ethereum'/);
+  });
+
+  it("never echoes secrets back", () => {
+    const [message] = problems({ STRIPE_SECRET_KEY: "pk_live_secretvalue", STRIPE_WEBHOOK_SECRET: "whsec_abc" });
+    expect(message).toMatch(/^STRIPE_SECRET_KEY: must look like sk_test_/);
+    expect(message).not.toContain("secretvalue");
+  });
+
+  it("wants both Stripe values or neither", () => {
+    expect(problems({ STRIPE_SECRET_KEY: "sk_test_abc" })).toEqual([
+      expect.stringMatching(/^STRIPE_WEBHOOK_SECRET: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together/),
+    ]);
+    expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_def" }).STRIPE_SECRET_KEY).toBe("sk_test_abc");
+  });
+
+  it("picks the chain from the RPC URLs, Polygon first", () => {
+    expect(parseEnv({ RPC_URL_AMOY: "https://rpc-amoy.example" }).chain).toBe("amoy");
+    expect(parseEnv({ RPC_URL_ETHEREUM: "https://eth.example", RPC_URL_POLYGON: "https://polygon.example" }).chain).toBe("polygon");
+    expect(parseEnv({ RPC_URL_POLYGON: "https://a.example, https://b.example" }).RPC_URL_POLYGON).toEqual([
+      "https://a.example",
+      "https://b.example",
+    ]);
+  });
+
+  it("requires the RPC URL of an explicitly chosen chain", () => {
+    expect(problems({ CHAIN: "polygon" })).toEqual(["RPC_URL_POLYGON: is required when CHAIN=polygon"]);
+    expect(problems({ RPC_URL_AMOY: "ftp://nope" })[0]).toMatch(/^RPC_URL_AMOY: .*http/);
+  });
+
+  it("reports every wrong variable at once", () => {
+    expect(problems({ PORT: "x", REDIS_URL: "y" }).map((p) => p.split(":")[0])).toEqual(["PORT", "REDIS_URL"]);
+  });
+});
+
+describe("publicEnv", () => {
+  it("exposes only what the browser needs", () => {
+    const env = parseEnv({
+      DATABASE_URL: "postgres://user:pw@db/x",
+      STRIPE_SECRET_KEY: "sk_test_abc",
+      STRIPE_WEBHOOK_SECRET: "whsec_def",
+      LOCAL_CHAIN_PORT: "9545",
+    });
+    const shown = publicEnv(env);
+    expect(shown).toEqual({
+      chainId: 31337,
+      chainName: "Local Hardhat",
+      localRpcUrl: "http://127.0.0.1:9545",
+      walletConnectProjectId: null,
+      testModePayments: false,
+    });
+    expect(JSON.stringify(shown)).not.toMatch(/sk_test|whsec|pw@/);
+  });
+});

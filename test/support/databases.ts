@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * Database backends for tests: PGlite in memory always; a throwaway database on the real PostgreSQL
+ * when DATABASE_URL is set (created for the test file and dropped afterwards, so runs never collide).
+ */
+export interface TestDatabase {
+  kind: "pglite" | "postgres";
+  databaseUrl?: string;
+  pgliteDir: string;
+  drop(): Promise<void>;
+}
+
+export async function pgliteDatabase(): Promise<TestDatabase> {
+  return { kind: "pglite", pgliteDir: "memory://", drop: async () => {} };
+}
+
+export async function postgresDatabase(adminUrl: string): Promise<TestDatabase> {
+  const { default: postgres } = await import("postgres");
+  const name = `tc_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    kind: "postgres",
+    databaseUrl: url.toString(),
+    pgliteDir: "memory://",
+    async drop() {
+      const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await again.unsafe(`drop database if exists ${name} with (force)`);
+      await again.end();
+    },
+  };
+}
+
+/** [label, factory] pairs for describe.each. */
+export function databaseBackends(): Array<[string, () => Promise<TestDatabase>]> {
+  const backends: Array<[string, () => Promise<TestDatabase>]> = [["pglite", pgliteDatabase]];
+  const url = process.env.DATABASE_URL;
+  if (url) backends.push(["postgres", () => postgresDatabase(url)]);
+  return backends;
+}
