@@ -8,12 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
 import { injectedWalletScript } from "../support/injected-wallet";
+import { databaseBackends, type TestDatabase } from "../support/databases";
 import { startApp, type AppInstance } from "../support/processes";
 
 /** Hardhat demo account #2: a fan. */
 const FAN = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
 
-describe("a visitor on the embedded defaults", () => {
+/** On the embedded defaults (PGlite), and again on a fresh database of the real PostgreSQL when DATABASE_URL is set. */
+describe.each(databaseBackends())("a visitor on the embedded defaults (database: %s)", (_backend, createDatabase) => {
+  let database: TestDatabase;
+  let appEnv: Record<string, string>;
   let dataDir: string;
   let app: AppInstance;
   let browser: Browser;
@@ -22,13 +26,16 @@ describe("a visitor on the embedded defaults", () => {
   beforeAll(async () => {
     const executablePath = await findChromium();
     dataDir = mkdtempSync(path.join(tmpdir(), "ticketchain-e2e-"));
-    app = await startApp(dataDir);
+    database = await createDatabase();
+    appEnv = { DATABASE_URL: database.databaseUrl ?? "" };
+    app = await startApp(dataDir, appEnv);
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {
     await browser?.close();
     await app?.stop();
+    await database?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -128,7 +135,7 @@ describe("a visitor on the embedded defaults", () => {
 
     expect(await app.stop()).toBe(0);
     expect(app.output()).toContain("SIGINT: stopping");
-    app = await startApp(dataDir);
+    app = await startApp(dataDir, appEnv);
 
     const after = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
     expect(getAddress(await after.readContract({ address: ticket, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }))).toBe(FAN);
