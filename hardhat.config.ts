@@ -27,9 +27,12 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
   },
 );
 
-/** A network is configured only when its RPC URL is set; the deployer key comes from the env too. */
+/**
+ * A network is configured only when its RPC URL is set (the first one when several are listed);
+ * the deployer key comes from DEPLOYER_PRIVATE_KEY, never from a file.
+ */
 function remote(urlVar: string, chainId: number) {
-  const url = process.env[urlVar];
+  const url = process.env[urlVar]?.split(",")[0]?.trim();
   if (!url) return {};
   const key = process.env.DEPLOYER_PRIVATE_KEY;
   return {
@@ -55,6 +58,8 @@ const config: HardhatUserConfig = {
       // A fixed genesis time keeps the embedded chain replayable (docs/decisions/003-local-chain-journal.md).
       ...(process.env.HARDHAT_INITIAL_DATE ? { initialDate: process.env.HARDHAT_INITIAL_DATE } : {}),
     },
+    // The embedded chain when it runs as its own process (npm run chain), e.g. to rehearse a deployment.
+    localhost: { url: `http://127.0.0.1:${process.env.LOCAL_CHAIN_PORT ?? 8545}`, chainId: 31337 },
     ...remote("RPC_URL_AMOY", 80002),
     ...remote("RPC_URL_POLYGON", 137),
     ...remote("RPC_URL_SEPOLIA", 11155111),

@@ -34,9 +34,7 @@ export const envSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: port.default(3000),
     HOST: z.string().min(1).default("0.0.0.0"),
-    PUBLIC_URL: optional(z.string().url()),
     DATA_DIR: z.string().min(1).default(".data"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
     DATABASE_URL: optional(
       z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL"),

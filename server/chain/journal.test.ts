@@ -12,9 +12,9 @@ import { concertTicketAbi } from "../../app/contracts/abi";
  * timestamps really differ), stop the process, start a fresh one on the same data directory, and
  * compare every block hash, balance, nonce and piece of contract state.
  */
-const A0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-const A1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-const A2 = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const A0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" as const;
+const A1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const;
+const A2 = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
