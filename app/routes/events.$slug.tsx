@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Disclosure, DisclosureButton, DisclosurePanel } from "@headlessui/react";
 import { useLoaderData } from "@remix-run/react";
-import { formatCents, formatEventDate, formatWei, shortAddress } from "~/lib/format";
+import { formatCents, formatEventDate, formatWei } from "~/lib/format";
 import { viemChain } from "~/services/chain.server";
 import { getEventBySlug } from "~/services/catalog.server";
 
@@ -66,10 +67,34 @@ export default function EventPage() {
       </section>
 
       {event.contractAddress ? (
-        <p className="mt-6 text-xs text-zinc-500">
-          Tickets are ERC-721 tokens on {chainName} (chain {event.chainId}), contract{" "}
-          <code title={event.contractAddress}>{shortAddress(event.contractAddress)}</code>.
-        </p>
+        <Disclosure as="section" className="mt-8 rounded-xl border border-zinc-200 bg-white">
+          <DisclosureButton className="group flex w-full items-center justify-between px-4 py-3 text-left text-sm font-medium focus-visible:outline-2 focus-visible:outline-brand-600">
+            How these tickets work
+            <span aria-hidden="true" className="transition group-data-[open]:rotate-180">
+              ▾
+            </span>
+          </DisclosureButton>
+          <DisclosurePanel className="space-y-3 px-4 pb-4 text-sm text-zinc-700">
+            <p>
+              Each ticket is an NFT (ERC-721) on {chainName}. It is yours: keep it in your own wallet, resell it at a
+              fair price, or show it at the door. Card buyers get a wallet kept safe for them until they claim it.
+            </p>
+            <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+              <dt className="text-zinc-500">Chain</dt>
+              <dd>
+                {chainName} (id {event.chainId})
+              </dd>
+              <dt className="text-zinc-500">Ticket contract</dt>
+              <dd>
+                <code className="break-all" data-testid="ticket-contract">
+                  {event.contractAddress}
+                </code>
+              </dd>
+              <dt className="text-zinc-500">Event number</dt>
+              <dd>{event.onChainId}</dd>
+            </dl>
+          </DisclosurePanel>
+        </Disclosure>
       ) : null}
     </article>
   );

@@ -74,6 +74,16 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
     expect(await rows.count()).toBe(3);
     expect(await rows.nth(1).innerText()).toMatch(/General Admission\s+\$45\.00\s*180 ETH\s+500 of 500/);
     expect(await rows.nth(2).innerText()).toMatch(/VIP\s+\$120\.00\s*480 ETH\s+50 of 50/);
+
+    // The on-chain details are one click away (a Headless UI disclosure), and name the real contract.
+    const contract = page.getByTestId("ticket-contract");
+    expect(await contract.isVisible()).toBe(false);
+    await page.getByRole("button", { name: "How these tickets work" }).click();
+    await contract.waitFor();
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const onChain = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+    expect(await contract.innerText()).toBe(onChain);
     await page.context().close();
   });
 

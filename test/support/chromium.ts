@@ -4,15 +4,20 @@ import { existsSync } from "node:fs";
  * Finds a Chromium for playwright-core: CHROME_PATH, Debian's /usr/bin/chromium, or Playwright's own
  * download. Never skips: when none is found the browser suite fails with this message.
  */
-export async function findChromium(): Promise<string> {
-  const candidates = [process.env.CHROME_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean) as string[];
+export async function findChromium(
+  options: { candidates?: string[]; playwright?: boolean } = {},
+): Promise<string> {
+  const candidates =
+    options.candidates ?? ([process.env.CHROME_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean) as string[]);
   for (const candidate of candidates) if (existsSync(candidate)) return candidate;
-  try {
-    const { chromium } = await import("playwright-core");
-    const own = chromium.executablePath();
-    if (own && existsSync(own)) return own;
-  } catch {
-    /* no Playwright browser installed */
+  if (options.playwright !== false) {
+    try {
+      const { chromium } = await import("playwright-core");
+      const own = chromium.executablePath();
+      if (own && existsSync(own)) return own;
+    } catch {
+      /* no Playwright browser installed */
+    }
   }
   throw new Error(
     [
