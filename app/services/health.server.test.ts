@@ -31,7 +31,7 @@ describe("GET /healthz", () => {
     expect(body.chain.ok).toBe(false);
     expect(body.chain.expectedChainId).toBe(31337);
     expect(body.contracts.error).toBe("no deployment recorded for chain 31337");
-    expect(body.cache).toEqual({ ok: true, kind: "memory" });
+    expect(body.cache).toEqual({ ok: true, kind: process.env.REDIS_URL ? "redis" : "memory" });
   });
 
   it("names the database when it is closed", async () => {
