@@ -2,6 +2,7 @@ import { subtask, type HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-viem";
 import "@nomicfoundation/hardhat-ignition-viem";
+import "solidity-coverage";
 
 /**
  * Compiler setup (docs/decisions/004-offline-solc.md): Hardhat normally downloads solc, which this
@@ -50,6 +51,8 @@ const config: HardhatUserConfig = {
     settings: {
       optimizer: { enabled: true, runs: 200 },
       evmVersion: "cancun",
+      // Storage layouts land in the build info, for the UUPS upgrade-safety check.
+      outputSelection: { "*": { "*": ["storageLayout"] } },
     },
   },
   networks: {
