@@ -31,6 +31,11 @@ contract TicketFactoryV2 is TicketFactory {
         return _v2().version;
     }
 
+    /// @notice The call data as the factory sees it (the forwarder's 20-byte suffix stripped).
+    function echoData(bytes calldata) external view returns (bytes memory) {
+        return _msgData();
+    }
+
     function _v2() private pure returns (V2Storage storage $) {
         assembly ("memory-safe") {
             $.slot := V2_STORAGE_LOCATION

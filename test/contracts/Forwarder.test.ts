@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { concatHex, encodeFunctionData, keccak256, parseEther, toHex, zeroAddress, type Address, type Hex } from "viem";
+import hre from "hardhat";
+import { concatHex, decodeFunctionResult, encodeFunctionData, keccak256, parseEther, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { TIERS, eventsOf, expectRevert, expectSame, mined } from "./fixtures";
 import { eventFixture, type Platform, type WalletClient } from "./platform";
@@ -196,6 +197,23 @@ describe("ERC-2771 forwarder (gasless wallets)", function () {
       p.usdc.address,
       p.forwarder.address,
     ]);
+  });
+
+  it("strips the signer suffix from msg.data for the factory (upgraded to a V2 that echoes it)", async function () {
+    const p = await loadFixture(gaslessFixture);
+    const v2 = await hre.viem.deployContract("TicketFactoryV2", [p.forwarder.address]);
+    await mined(p.factory.write.upgradeToAndCall([v2.address, "0x"], { account: p.admin.account }));
+    const factory = await hre.viem.getContractAt("TicketFactoryV2", p.factory.address);
+    const data = encodeFunctionData({ abi: factory.abi, functionName: "echoData", args: ["0xc0ffee"] });
+    // direct call: msg.data as sent
+    expect(await factory.read.echoData(["0xc0ffee"])).to.equal(data);
+    // from the forwarder (eth_call as the forwarder, with the signer appended): the suffix is gone
+    const { data: echoed } = await p.publicClient.call({
+      account: p.forwarder.address,
+      to: factory.address,
+      data: concatHex([data, p.fan.address]),
+    });
+    expect(decodeFunctionResult({ abi: factory.abi, functionName: "echoData", data: echoed! })).to.equal(data);
   });
 
   it("ignores an address appended by anyone but the forwarder", async function () {

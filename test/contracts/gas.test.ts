@@ -27,6 +27,8 @@ const GOAL_MINT_100_DISTINCT = 47_000n;
 const REGRESSION_MINT_100_ONE_HOLDER = 3_250n;
 const REGRESSION_MINT_100_DISTINCT = 50_000n;
 const REGRESSION_TRANSFER_FRESH = 86_000n;
+/** solidity-coverage instruments the contracts (more gas): the guards only apply to real builds. */
+const GUARDED = !process.env.SOLIDITY_COVERAGE;
 
 const fresh = (label: string, n: number): Address[] =>
   Array.from({ length: n }, (_, i) => privateKeyToAddress(keccak256(toHex(`${label}-${i}`))));
@@ -85,6 +87,7 @@ describe("gas (receipt gas, incl. 21k base)", function () {
     );
     // The goals sit below the floor of an ERC-721 that emits one Transfer per ticket (1,875 gas each) and
     // stores a fresh owner word + balance per distinct buyer (2 x 22,100): see the report in gas.test.ts' header.
+    if (!GUARDED) return;
     expect(oneHolder <= REGRESSION_MINT_100_ONE_HOLDER, `one holder ${oneHolder}`).to.equal(true);
     expect(distinct <= REGRESSION_MINT_100_DISTINCT, `100 buyers ${distinct}`).to.equal(true);
   });
@@ -97,7 +100,7 @@ describe("gas (receipt gas, incl. 21k base)", function () {
     );
     const [to, to2] = fresh("to", 2);
     const transfer = await mined(p.ticket.write.transferFrom([holder.account.address, to, 50n], { account: holder.account }));
-    expect(transfer.gasUsed <= REGRESSION_TRANSFER_FRESH, `transfer ${transfer.gasUsed}`).to.equal(true);
+    if (GUARDED) expect(transfer.gasUsed <= REGRESSION_TRANSFER_FRESH, `transfer ${transfer.gasUsed}`).to.equal(true);
     const again = await mined(p.ticket.write.transferFrom([holder.account.address, to2, 51n], { account: holder.account }));
     const ids = Array.from({ length: 100 }, (_, i) => BigInt(i + 1));
     const check = await p.checkIn(p.ticket, ids);
