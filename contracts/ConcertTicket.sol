@@ -122,6 +122,8 @@ contract ConcertTicket is
     error TicketCheckedInNotTransferable(uint256 tokenId);
     /// @dev The event was cancelled: no sales, transfers or check-ins.
     error TicketEventCancelled(uint256 eventId);
+    /// @dev The ticket is held by the fractions vault: redeem it before using it at the door.
+    error TicketFractionalized(uint256 tokenId);
     /// @dev An event can be cancelled only before it starts.
     error TicketCancelTooLate(uint64 startsAt);
 
@@ -285,7 +287,8 @@ contract ConcertTicket is
      * @notice Marks tickets as used at the door; a checked-in ticket can no longer be transferred.
      * @param tokenIds the tickets scanned
      * @dev Requirements: caller holds scannerRole(eventId) on the factory; event not cancelled; every
-     * token exists and is not checked in yet (nor listed twice).
+     * token exists, is not checked in yet (nor listed twice) and is not held by the fractions vault (a
+     * checked-in ticket could never leave the vault).
      * Emits {TicketCheckedIn} and {MetadataUpdate} per ticket.
      */
     function checkIn(uint256[] calldata tokenIds) external {
@@ -296,9 +299,20 @@ contract ConcertTicket is
         if (c.cancelled) revert TicketEventCancelled(eventId_);
         uint256 flagIndex = NO_WORD;
         uint256 flagWord;
+        address vault;
+        bool vaultKnown;
         for (uint256 i = 0; i < tokenIds.length; ++i) {
             uint256 tokenId = tokenIds[i];
             if (tokenId == 0 || tokenId >= c.nextTokenId) revert ERC721NonexistentToken(tokenId);
+            // Tickets reach the vault by transfer, so only a ticket with an owner word can be in it.
+            uint256 ownerWord = _owners[tokenId];
+            if (ownerWord != 0) {
+                if (!vaultKnown) {
+                    vault = ITicketFactory(_factory).fractions();
+                    vaultKnown = true;
+                }
+                if (address(uint160(ownerWord)) == vault) revert TicketFractionalized(tokenId);
+            }
             uint256 index = tokenId >> 7;
             if (index != flagIndex) {
                 if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;

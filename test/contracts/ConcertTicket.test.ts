@@ -465,6 +465,23 @@ describe("ConcertTicket", function () {
       ]);
     });
 
+    it("rejects a ticket held by the fractions vault with TicketFractionalized (it could never leave)", async function () {
+      const p = await loadFixture(ticketFixture);
+      const vault = await hre.viem.deployContract("FractionsMock");
+      await p.setPlatformContracts({ fractions: vault.address });
+      await p.buy(p.ticket, 1n, 3n, p.fan1);
+      await mined(p.ticket.write.transferFrom([p.fan1.account.address, vault.address, 2n], { account: p.fan1.account }));
+      await mined(p.ticket.write.transferFrom([p.fan1.account.address, p.fan2.account.address, 3n], { account: p.fan1.account }));
+      await expectRevert(p.ticket.write.checkIn([[1n, 3n, 2n]], { account: p.scanner.account }), "TicketFractionalized", [2n]);
+      // transferred tickets elsewhere and never-transferred ones check in
+      await p.checkIn(p.ticket, [1n, 3n]);
+      // with no vault configured, nothing is refused
+      await mined(
+        p.factory.write.setPlatformContracts([p.escrow.address, zeroAddress, zeroAddress], { account: p.admin.account }),
+      );
+      await p.checkIn(p.ticket, [2n]);
+    });
+
     it("rejects check-in after cancellation with TicketEventCancelled", async function () {
       const { ticket, scanner, promoter, fan1, buy } = await loadFixture(ticketFixture);
       await buy(ticket, 1n, 1n, fan1);
