@@ -439,6 +439,22 @@ describe("FractionalTicketOwnership", function () {
       await expectRevert(vault.write.redeem([id], { account: fan1.account }), "TicketEventCancelled", [eventId], ticket.abi);
     });
 
+    it("cannot release a ticket checked in while in the vault: redeem and buyout hit TicketCheckedInNotTransferable", async function () {
+      // The ticket contract lets the scanner check in a ticket the vault holds; after that it can never
+      // leave the vault (reported to the core: checkIn could refuse tickets held by factory.fractions()).
+      const { vault, ticket, fan1, fan2, lock, checkIn } = await loadFixture(fractionsFixture);
+      const { id } = await lock(1n);
+      await checkIn(ticket, [1n]);
+      await expectRevert(vault.write.redeem([id], { account: fan1.account }), "TicketCheckedInNotTransferable", [1n], ticket.abi);
+      await expectRevert(
+        vault.write.buyout([id], { value: DEFAULT_BUYOUT, account: fan2.account }),
+        "TicketCheckedInNotTransferable",
+        [1n],
+        ticket.abi,
+      );
+      expect((await vault.read.vault([id])).state).to.equal(VaultState.Locked);
+    });
+
     it("refuses a contract holder that rejects ERC-721 tokens (the ticket's safe transfer)", async function () {
       const { vault, ticket, attacker, fan1, lock, give, attackerDoes } = await loadFixture(fractionsFixture);
       const { id } = await lock(1n, { shares: 2n });
