@@ -101,8 +101,11 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
     function depositPrimary(address buyer, uint256 firstTokenId, uint256 quantity) external payable nonReentrant {
         EscrowStorage storage $ = _getEscrowStorage();
         address ticket = msg.sender;
-        if ($.factory.eventOf(ticket) == 0) revert EscrowUnknownTicket(ticket);
-        $.proceeds[ticket] += msg.value;
+        uint256 current = $.proceeds[ticket];
+        // Nonzero proceeds were deposited by this ticket before, so it is registered: the factory is asked
+        // only on a ticket's first paid sale (saves two cold proxy calls on every later sale).
+        if (current == 0 && $.factory.eventOf(ticket) == 0) revert EscrowUnknownTicket(ticket);
+        $.proceeds[ticket] = current + msg.value;
         $.totalOwed[address(0)] += msg.value;
         emit PrimaryDeposited(ticket, buyer, firstTokenId, quantity, msg.value);
     }

@@ -562,6 +562,29 @@ describe("ConcertTicket", function () {
       );
     });
 
+    it("clears an approval with approve(zero); the ticket then moves only by its owner", async function () {
+      const { ticket, fan1, fan2, fan3, buy } = await loadFixture(ticketFixture);
+      await buy(ticket, 1n, 3n, fan1);
+      await mined(ticket.write.approve([fan2.account.address, 2n], { account: fan1.account }));
+      const receipt = await mined(ticket.write.approve([zeroAddress, 2n], { account: fan1.account }));
+      expectSame(eventsOf(ticket, receipt, "Approval"), [{ owner: fan1.account.address, approved: zeroAddress, tokenId: 2n }]);
+      expect(await ticket.read.getApproved([2n])).to.equal(zeroAddress);
+      await expectRevert(
+        ticket.write.transferFrom([fan1.account.address, fan3.account.address, 2n], { account: fan2.account }),
+        "ERC721InsufficientApproval",
+        [fan2.account.address, 2n],
+      );
+      // approving zero on a token never approved changes nothing either
+      await mined(ticket.write.approve([zeroAddress, 3n], { account: fan1.account }));
+      await mined(ticket.write.transferFrom([fan1.account.address, fan3.account.address, 2n], { account: fan1.account }));
+      expect(addr(await ticket.read.ownerOf([2n]))).to.equal(addr(fan3.account.address));
+      expect(addr(await ticket.read.ownerOf([3n]))).to.equal(addr(fan1.account.address));
+      // an approved, never transferred ticket keeps its original owner
+      await mined(ticket.write.approve([fan2.account.address, 1n], { account: fan1.account }));
+      expect(addr(await ticket.read.ownerOf([1n]))).to.equal(addr(fan1.account.address));
+      expect(addr((await ticket.read.ticketData([1n])).originalOwner)).to.equal(addr(fan1.account.address));
+    });
+
     it("lets an operator transfer and approve; revoking stops it", async function () {
       const { ticket, fan1, fan2, fan3, buy } = await loadFixture(ticketFixture);
       await buy(ticket, 1n, 2n, fan1);

@@ -5,9 +5,28 @@ import { privateKeyToAddress } from "viem/accounts";
 import { mined } from "./fixtures";
 import { platformFixture } from "./platform";
 
-/** Gas goals of issue 3 (receipt gas incl. the 21k base, per ticket). */
+/**
+ * Receipt gas (incl. the 21k base) of the core operations, printed as a table. Each mint is measured on a
+ * fresh event (token ids from 1), as a benchmark would.
+ *
+ * Why the issue's two mint goals are not met (floors of this design, per ticket):
+ *  - 100 tickets to one holder: one `Transfer` per ticket (LOG4, 1,875) is ERC-721 itself; through
+ *    `mintBatch` the calldata of a recipient + a reference (~500) and the `TicketsIssued` arrays (~690)
+ *    come on top, so ~2,900 before any storage — hence `mintOrder` (quantity + one reference), whose
+ *    extra cost over ERC721A's `_mint(100)` (2,643/ticket) is the factory role check (~10k), the clone's
+ *    delegatecall (2.6k), the tier and sale counters and the order reference (22.1k).
+ *    Meeting 2,700 would need ERC-2309 `ConsecutiveTransfer` instead of per-token `Transfer` events,
+ *    which ERC-721 allows only at construction (OpenZeppelin's ERC721Consecutive refuses it later).
+ *  - 100 different buyers: a fresh owner word + a fresh balance per buyer (2 x 22,100) + Transfer (1,875)
+ *    + calldata (~500) = ~46,600 before any bookkeeping; the TicketsIssued arrays add ~690.
+ *    A per-ticket order reference costs another 22,100 (a fresh slot per reference).
+ */
 const GOAL_MINT_100_ONE_HOLDER = 2_700n;
 const GOAL_MINT_100_DISTINCT = 47_000n;
+/** Today's figures + ~2 %: a regression fails the suite. */
+const REGRESSION_MINT_100_ONE_HOLDER = 3_250n;
+const REGRESSION_MINT_100_DISTINCT = 50_000n;
+const REGRESSION_TRANSFER_FRESH = 86_000n;
 
 const fresh = (label: string, n: number): Address[] =>
   Array.from({ length: n }, (_, i) => privateKeyToAddress(keccak256(toHex(`${label}-${i}`))));
@@ -57,32 +76,54 @@ describe("gas (receipt gas, incl. 21k base)", function () {
     });
   }
 
-  it("meets the mint goals", async function () {
+  it("stays within today's figures (regression guard; the issue's goals are printed, not met: see the header)", async function () {
     const oneHolder = rows["mintOrder 100 → one holder, one order ref"].perTicket!;
     const distinct = rows["mintBatch 100 → 100 buyers, no order refs"].perTicket!;
-    console.log(`  100 → one holder: ${oneHolder}/ticket (goal ${GOAL_MINT_100_ONE_HOLDER}); 100 buyers: ${distinct}/ticket (goal ${GOAL_MINT_100_DISTINCT})`);
+    console.log(
+      `  100 → one holder: ${oneHolder}/ticket (goal ${GOAL_MINT_100_ONE_HOLDER}); ` +
+        `100 buyers: ${distinct}/ticket (goal ${GOAL_MINT_100_DISTINCT})`,
+    );
+    // The goals sit below the floor of an ERC-721 that emits one Transfer per ticket (1,875 gas each) and
+    // stores a fresh owner word + balance per distinct buyer (2 x 22,100): see the report in gas.test.ts' header.
+    expect(oneHolder <= REGRESSION_MINT_100_ONE_HOLDER, `one holder ${oneHolder}`).to.equal(true);
+    expect(distinct <= REGRESSION_MINT_100_DISTINCT, `100 buyers ${distinct}`).to.equal(true);
   });
 
-  it("lifecycle: 100-mint share + transfer to a fresh address + check-in share", async function () {
+  it("lifecycle: 100-ticket order share + transfer to a fresh address + check-in share", async function () {
     const p = await loadFixture(gasFixture);
     const holder = p.fan1;
-    const mint = await p.mintBatch(p.ticket, 0n, Array(100).fill(holder.account.address));
+    const mint = await mined(
+      p.ticket.write.mintOrder([0n, holder.account.address, 100n, refs("order", 1)[0]], { account: p.minter.account }),
+    );
     const [to, to2] = fresh("to", 2);
     const transfer = await mined(p.ticket.write.transferFrom([holder.account.address, to, 50n], { account: holder.account }));
-    const transfer2 = await mined(p.ticket.write.transferFrom([holder.account.address, to2, 51n], { account: holder.account }));
-    const ids = Array.from({ length: 100 }, (_, i) => BigInt(i + 1)).filter((id) => id !== 50n);
-    const check = await p.checkIn(p.ticket, [...ids, 50n]);
+    expect(transfer.gasUsed <= REGRESSION_TRANSFER_FRESH, `transfer ${transfer.gasUsed}`).to.equal(true);
+    const again = await mined(p.ticket.write.transferFrom([holder.account.address, to2, 51n], { account: holder.account }));
+    const ids = Array.from({ length: 100 }, (_, i) => BigInt(i + 1));
+    const check = await p.checkIn(p.ticket, ids);
     rows["transferFrom mid-batch → fresh address"] = { gas: transfer.gasUsed };
-    rows["transferFrom mid-batch → fresh address (2nd)"] = { gas: transfer2.gasUsed };
+    rows["transferFrom mid-batch → fresh address (another token)"] = { gas: again.gasUsed };
     rows["checkIn 100"] = { gas: check.gasUsed, perTicket: check.gasUsed / 100n };
     const one = await p.buy(p.ticket, 0n, 1n, p.fan2);
-    rows["buy 1"] = { gas: one.gasUsed };
+    rows["buy 1 (first paid sale of the event)"] = { gas: one.gasUsed };
+    const later = await p.buy(p.ticket, 0n, 1n, p.fan3);
+    rows["buy 1 (later sale, new buyer)"] = { gas: later.gasUsed };
     const ten = await p.buy(p.ticket, 0n, 10n, p.fan2);
-    rows["buy 10"] = { gas: ten.gasUsed, perTicket: ten.gasUsed / 10n };
+    rows["buy 10 (later sale)"] = { gas: ten.gasUsed, perTicket: ten.gasUsed / 10n };
     const single = await p.checkIn(p.ticket, [102n]);
     rows["checkIn 1"] = { gas: single.gasUsed };
-    rows["LIFECYCLE (mint share + transfer + check-in share)"] = {
+    rows["LIFECYCLE (order-of-100 share + transfer + check-in share)"] = {
       gas: mint.gasUsed / 100n + transfer.gasUsed + check.gasUsed / 100n,
     };
+  });
+
+  it("second transfer of a ticket (its owner word exists)", async function () {
+    const p = await loadFixture(gasFixture);
+    await mined(p.ticket.write.mintOrder([0n, p.fan1.account.address, 100n, zeroHash], { account: p.minter.account }));
+    await mined(p.ticket.write.transferFrom([p.fan1.account.address, p.fan2.account.address, 50n], { account: p.fan1.account }));
+    const r = await mined(
+      p.ticket.write.transferFrom([p.fan2.account.address, p.fan3.account.address, 50n], { account: p.fan2.account }),
+    );
+    rows["transferFrom again (to a fresh holder of this event)"] = { gas: r.gasUsed };
   });
 });
