@@ -1,5 +1,12 @@
 import { expect } from "chai";
 import hre from "hardhat";
+import {
+  assertUpgradeSafe,
+  getContractVersion,
+  getStorageLayout,
+  solcInputOutputDecoder,
+  validate,
+} from "@openzeppelin/upgrades-core";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   encodeFunctionData,
@@ -206,6 +213,22 @@ describe("Marketplace", function () {
       expectSame(`0x${stored!.slice(26)}`, next.address);
       expect(await market.read.nonces([seller.account.address])).to.equal(1n);
       expectSame(await market.read.platformFee(), [FEE_BPS, m.treasury.account.address]);
+    });
+  });
+
+  describe("upgrade safety", function () {
+    it("passes @openzeppelin/upgrades-core (UUPS; state in the ERC-7201 namespace)", async function () {
+      const name = "contracts/Marketplace.sol:Marketplace";
+      const buildInfo = await hre.artifacts.getBuildInfo(name);
+      expect(buildInfo, "build info").to.not.equal(undefined);
+      const { input, output, solcVersion } = buildInfo!;
+      // Hardhat's and upgrades-core's solc typings differ only nominally.
+      const validations = validate(output as never, solcInputOutputDecoder(input as never, output as never), solcVersion, input as never);
+      const version = getContractVersion(validations, name);
+      assertUpgradeSafe([validations], version, { kind: "uups" });
+      const layout = getStorageLayout([validations], version);
+      expect(layout.storage, "no state outside namespaces").to.deep.equal([]);
+      expect(Object.keys(layout.namespaces ?? {})).to.include("erc7201:ticketchain.storage.Marketplace");
     });
   });
 
