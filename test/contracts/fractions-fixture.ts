@@ -10,6 +10,7 @@
  */
 /// <reference path="../../artifacts/contracts/FractionalTicketOwnership.sol/artifacts.d.ts" />
 /// <reference path="../../artifacts/contracts/test/FractionsReentrant.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/test/FractionsMsgDataHarness.sol/artifacts.d.ts" />
 import hre from "hardhat";
 import {
   encodeAbiParameters,
