@@ -207,7 +207,8 @@ describe("Marketplace", function () {
         "MarketplaceUnauthorized",
         [stranger.account.address],
       );
-      await mined(market.write.upgradeToAndCall([next.address, "0x"], { account: admin.account }));
+      const receipt = await mined(market.write.upgradeToAndCall([next.address, "0x"], { account: admin.account }));
+      expectSame(eventsOf(market, receipt, "Upgraded"), [{ implementation: next.address }]);
       const slot = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
       const stored = await m.publicClient.getStorageAt({ address: market.address, slot });
       expectSame(`0x${stored!.slice(26)}`, next.address);
