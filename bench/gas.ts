@@ -1,0 +1,495 @@
+/**
+ * Gas benchmark of the contracts issue: `node --import tsx bench/gas.ts`.
+ *
+ * Deploys the three baselines (contracts/bench/*.sol) and the platform in one in-process Hardhat
+ * chain, measures receipt gasUsed (incl. the 21,000 base) of each operation, prints a markdown table
+ * and rewrites the "## Gas" section of BENCHMARKS.md. Gas is deterministic: no timing involved.
+ * What each row means: bench/README.md.
+ */
+// tsconfig.json excludes artifacts/: pull in hardhat-viem's generated typings (they exist after a compile).
+/// <reference path="../artifacts/contracts/bench/BaselineOZTicket.sol/artifacts.d.ts" />
+/// <reference path="../artifacts/contracts/bench/BaselineERC721A.sol/artifacts.d.ts" />
+/// <reference path="../artifacts/contracts/bench/BaselineListing.sol/artifacts.d.ts" />
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { getAddress, keccak256, parseEther, toHex, type Address, type Hash } from "viem";
+
+process.env.HARDHAT_NETWORK = "hardhat";
+const { default: hre } = await import("hardhat");
+await hre.run("compile", { quiet: true });
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const publicClient = await hre.viem.getPublicClient();
+const [deployer] = await hre.viem.getWalletClients();
+
+// ---------------------------------------------------------------------------------------------
+// Assumptions for the $ columns (integer math: wei and micro-dollars)
+// ---------------------------------------------------------------------------------------------
+
+const GWEI = 1_000_000_000n;
+const WEI_PER_COIN = 10n ** 18n;
+interface PriceAssumption {
+  chain: string;
+  coin: string;
+  gasPriceWei: bigint;
+  /** price of one coin in micro-dollars (1e-6 USD) */
+  coinMicroUsd: bigint;
+}
+const PRICES: PriceAssumption[] = [
+  { chain: "Polygon", coin: "POL", gasPriceWei: 30n * GWEI, coinMicroUsd: 250_000n }, // 30 gwei, POL $0.25
+  { chain: "Ethereum", coin: "ETH", gasPriceWei: 5n * GWEI, coinMicroUsd: 3_000_000_000n }, // 5 gwei, ETH $3,000
+];
+
+/** Ticket face value used everywhere (baselines and platform). */
+const FACE = parseEther("0.1");
+const BATCH = 100n;
+/** Index (0-based) of the "mid-batch" token inside a batch of 100. */
+const MID = 49n;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Receipt gasUsed of a transaction; throws when it did not succeed. */
+async function gasOf(write: Promise<Hash>): Promise<bigint> {
+  const hash = await write;
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  return receipt.gasUsed;
+}
+
+/** A deterministic address nobody has used yet (same on every run, so the numbers repeat). */
+function freshAddress(label: string): Address {
+  return getAddress(keccak256(toHex(`ticketchain-bench:${label}`)).slice(0, 42));
+}
+
+/** A deterministic, funded, impersonated account that has never sent or received anything. */
+async function freshAccount(label: string) {
+  const address = freshAddress(label);
+  await hre.network.provider.request({ method: "hardhat_setBalance", params: [address, toHex(parseEther("10000"))] });
+  await hre.network.provider.request({ method: "hardhat_impersonateAccount", params: [address] });
+  return hre.viem.getWalletClient(address);
+}
+
+function freshAddresses(label: string, n: bigint): Address[] {
+  return Array.from({ length: Number(n) }, (_, i) => freshAddress(`${label}:${i}`));
+}
+
+const range = (first: bigint, n: bigint) => Array.from({ length: Number(n) }, (_, i) => first + BigInt(i));
+
+/** Seat label and metadata URI stored per token by baseline (a): short, realistic strings. */
+const seatInfo = (id: bigint) => `GA-${id.toString().padStart(6, "0")}`; // 9 bytes: one storage slot
+// CIDv0 URI, 55-57 bytes: length slot + 2 data slots (a 59-char CIDv1 `bafy…` would need a third).
+const metadataURI = (id: bigint) => `ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG/${id}`;
+
+/**
+ * Osaka (Hardhat's default hardfork) caps a transaction at 2^24 gas (EIP-7825). Baseline (a) stores
+ * ~10 slots per ticket, so its 100-ticket mints do not fit in one transaction: they are sent in chunks
+ * and the receipts summed (the extra 21k base per chunk is < 0.1 % of the total).
+ */
+const TX_GAS_CAP = 16_777_216n;
+const OZ_CHUNK = 50n;
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+// ---------------------------------------------------------------------------------------------
+
+/** A per-unit figure kept as an exact fraction num/den (gas per ticket of a batch, a lifecycle, …). */
+interface Measure {
+  /** total receipt gas of the transaction(s) measured */
+  gas: bigint;
+  /** tickets (or other units) the gas is shared by; 1 for a single operation */
+  units: bigint;
+  /** transactions the gas was measured over */
+  txs: number;
+}
+const m = (gas: bigint, units = 1n, txs = 1): Measure => ({ gas, units, txs });
+
+interface Baselines {
+  oz: {
+    mintOne: Measure;
+    mintPlain: Measure;
+    mintMany: Measure;
+    buy1: Measure;
+    buy4: Measure;
+    transfer: Measure;
+    checkIn: Measure;
+    dataComplete: boolean;
+  };
+  a: {
+    mintOne: Measure;
+    mintMany: Measure;
+    buy1: Measure;
+    buy4: Measure;
+    transfer: Measure;
+    checkIn: Measure;
+  };
+  listing: { list: Measure; buy: Measure };
+}
+
+async function measureBaselines(): Promise<Baselines> {
+  // ---- (a) OpenZeppelin ERC721 + TicketData as written ----
+  const oz = await hre.viem.deployContract("BaselineOZTicket", [1n, FACE]);
+  const ozMint = async (to: Address, n: bigint): Promise<Measure> => {
+    let gas = 0n;
+    let txs = 0;
+    for (let done = 0n; done < n; done += OZ_CHUNK) {
+      const k = n - done < OZ_CHUNK ? n - done : OZ_CHUNK;
+      const first = (await oz.read.totalMinted()) + 1n;
+      const ids = range(first, k);
+      gas += await gasOf(oz.write.mintBatch([to, ids.map(seatInfo), ids.map(metadataURI)], { account: deployer.account }));
+      txs++;
+    }
+    return m(gas, n, txs);
+  };
+  // Warm-up: the event has already issued a ticket (counters are non-zero, as in steady state).
+  await ozMint(freshAddress("oz:warm"), 1n);
+
+  const ozHolder = await freshAccount("oz:holder");
+  const ozFirst = (await oz.read.totalMinted()) + 1n;
+  const ozMintOne = await ozMint(ozHolder.account.address, BATCH);
+  const mid = await oz.read.ticketData([ozFirst + MID]);
+  const dataComplete =
+    mid.eventId === 1n &&
+    mid.seatInfo === seatInfo(ozFirst + MID) &&
+    mid.price === FACE &&
+    mid.mintTimestamp > 0n &&
+    mid.originalOwner === ozHolder.account.address &&
+    mid.metadataURI === metadataURI(ozFirst + MID);
+
+  const ozMintPlain = m(await gasOf(oz.write.mintPlain([freshAddress("oz:plain"), BATCH], { account: deployer.account })), BATCH);
+
+  let ozMintMany = m(0n, BATCH, 0);
+  {
+    const recipients = freshAddresses("oz:many", BATCH);
+    for (let done = 0n; done < BATCH; done += OZ_CHUNK) {
+      const first = (await oz.read.totalMinted()) + 1n;
+      const ids = range(first, OZ_CHUNK);
+      const to = recipients.slice(Number(done), Number(done + OZ_CHUNK));
+      const gas = await gasOf(oz.write.mintTo([to, ids.map(seatInfo), ids.map(metadataURI)], { account: deployer.account }));
+      ozMintMany = m(ozMintMany.gas + gas, BATCH, ozMintMany.txs + 1);
+    }
+  }
+
+  const ozBuy = async (label: string, n: bigint) => {
+    const buyer = await freshAccount(label);
+    const first = (await oz.read.totalMinted()) + 1n;
+    const ids = range(first, n);
+    return m(await gasOf(oz.write.buy([ids.map(seatInfo), ids.map(metadataURI)], { account: buyer.account, value: FACE * n })), n);
+  };
+  const ozBuy1 = await ozBuy("oz:buy1", 1n);
+  const ozBuy4 = await ozBuy("oz:buy4", 4n);
+
+  const ozTransfer = m(
+    await gasOf(
+      oz.write.transferFrom([ozHolder.account.address, freshAddress("oz:resale"), ozFirst + MID], { account: ozHolder.account }),
+    ),
+  );
+  const ozCheckIn = m(await gasOf(oz.write.checkIn([range(ozFirst, BATCH)], { account: deployer.account })), BATCH);
+
+  // ---- (b) ERC721A, no ticket data ----
+  const a = await hre.viem.deployContract("BaselineERC721A", [FACE]);
+  await gasOf(a.write.mintBatch([freshAddress("a:warm"), 1n], { account: deployer.account }));
+  const aHolder = await freshAccount("a:holder");
+  const aFirst = await a.read.totalSupply().then((s) => s + 1n); // _startTokenId() = 1, nothing burned
+  const aMintOne = m(await gasOf(a.write.mintBatch([aHolder.account.address, BATCH], { account: deployer.account })), BATCH);
+  const aMintMany = m(await gasOf(a.write.mintTo([freshAddresses("a:many", BATCH)], { account: deployer.account })), BATCH);
+  const aBuy = async (label: string, n: bigint) => {
+    const buyer = await freshAccount(label);
+    return m(await gasOf(a.write.buy([n], { account: buyer.account, value: FACE * n })), n);
+  };
+  const aBuy1 = await aBuy("a:buy1", 1n);
+  const aBuy4 = await aBuy("a:buy4", 4n);
+  const aTransfer = m(
+    await gasOf(a.write.transferFrom([aHolder.account.address, freshAddress("a:resale"), aFirst + MID], { account: aHolder.account })),
+  );
+  const aCheckIn = m(await gasOf(a.write.checkIn([range(aFirst, BATCH)], { account: deployer.account })), BATCH);
+
+  // ---- (c) minimal approval-based listing, selling a baseline (a) ticket ----
+  const listing = await hre.viem.deployContract("BaselineListing", []);
+  const listed = ozFirst + 60n;
+  await gasOf(oz.write.approve([listing.address, listed], { account: ozHolder.account }));
+  const list = m(await gasOf(listing.write.list([oz.address, listed, FACE], { account: ozHolder.account })));
+  const listingBuyer = await freshAccount("listing:buyer");
+  const listingBuy = m(await gasOf(listing.write.buy([oz.address, listed], { account: listingBuyer.account, value: FACE })));
+  if ((await oz.read.ownerOf([listed])) !== listingBuyer.account.address) throw new Error("listing buy did not transfer");
+
+  return {
+    oz: {
+      mintOne: ozMintOne,
+      mintPlain: ozMintPlain,
+      mintMany: ozMintMany,
+      buy1: ozBuy1,
+      buy4: ozBuy4,
+      transfer: ozTransfer,
+      checkIn: ozCheckIn,
+      dataComplete,
+    },
+    a: { mintOne: aMintOne, mintMany: aMintMany, buy1: aBuy1, buy4: aBuy4, transfer: aTransfer, checkIn: aCheckIn },
+    listing: { list, buy: listingBuy },
+  };
+}
+
+/** mint share + one resale transfer + check-in share, per ticket, as an exact fraction over BATCH. */
+function lifecycle(mintOne: Measure, transfer: Measure, checkIn: Measure): Measure {
+  if (mintOne.units !== BATCH || checkIn.units !== BATCH) throw new Error("lifecycle expects batches of 100");
+  return { gas: mintOne.gas + transfer.gas * BATCH + checkIn.gas, units: BATCH, txs: mintOne.txs + transfer.txs + checkIn.txs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+// ---------------------------------------------------------------------------------------------
+
+interface Comparison {
+  label: string;
+  base: Measure;
+}
+interface Goal {
+  text: string;
+  /** passes when value <= limitNum/limitDen gas per unit (limit may itself be a fraction) */
+  pass: (value: Measure) => boolean;
+  extra?: { ok: boolean; failText: string };
+}
+interface Row {
+  op: string;
+  who: string;
+  value?: Measure;
+  /** per-unit figure composed of several transactions (lifecycle): no single receipt */
+  composite?: boolean;
+  compare?: Comparison[];
+  reference?: { text: string; gas: bigint };
+  goal?: Goal;
+  missing?: string;
+}
+
+/** round(n / d) for non-negative bigints */
+const div = (n: bigint, d: bigint) => (n + d / 2n) / d;
+const fmtInt = (n: bigint) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+/** x.yy from an integer in hundredths */
+const fmtHundredths = (h: bigint) => `${h / 100n}.${(h % 100n).toString().padStart(2, "0")}`;
+/** ratio a/b (per unit), two decimals */
+function ratio(a: Measure, b: Measure): string {
+  return `${fmtHundredths(div(a.gas * b.units * 100n, a.units * b.gas))}x`;
+}
+function microUsd(v: Measure, p: PriceAssumption): bigint {
+  return div(v.gas * p.gasPriceWei * p.coinMicroUsd, v.units * WEI_PER_COIN);
+}
+function fmtUsd(micro: bigint): string {
+  return `$${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, "0")}`;
+}
+/** limit expressed as a multiple (in hundredths) of a baseline's per-unit gas */
+const withinFactor = (hundredths: bigint, base: Measure) => (v: Measure) => v.gas * base.units * 100n <= hundredths * base.gas * v.units;
+const perUnitAtMost = (limit: bigint) => (v: Measure) => v.gas <= limit * v.units;
+
+const NOT_MERGED = "not measured (contract not merged yet)";
+
+function buildRows(b: Baselines): Row[] {
+  const lifeOz = lifecycle(b.oz.mintOne, b.oz.transfer, b.oz.checkIn);
+  const lifeA = lifecycle(b.a.mintOne, b.a.transfer, b.a.checkIn);
+  const betterLife = lifeOz.gas * lifeA.units <= lifeA.gas * lifeOz.units ? lifeOz : lifeA;
+
+  const vsAB = (oz: Measure, a: Measure): Comparison[] => [
+    { label: "(a)", base: oz },
+    { label: "(b)", base: a },
+  ];
+  const platform = (op: string, compare?: Comparison[], goal?: Goal): Row => ({
+    op,
+    who: "platform",
+    compare,
+    goal,
+    missing: NOT_MERGED,
+  });
+
+  return [
+    { op: "Mint 100 to one holder", who: "(a) OZ + TicketData", value: b.oz.mintOne, goal: dataGoal(b.oz.dataComplete) },
+    {
+      op: "Mint 100 to one holder, no data",
+      who: "(a) OZ `_safeMint` loop",
+      value: b.oz.mintPlain,
+      reference: { text: "NOTES", gas: 2_603_484n },
+    },
+    { op: "Mint 100 to one holder", who: "(b) ERC721A `_mint(100)`", value: b.a.mintOne, reference: { text: "NOTES", gas: 264_286n } },
+    platform("Mint 100 to one holder (ticketData complete)", vsAB(b.oz.mintOne, b.a.mintOne), {
+      text: "≤ 2,700 / ticket",
+      pass: perUnitAtMost(2_700n),
+    }),
+
+    { op: "Mint 100 to 100 buyers", who: "(a) OZ + TicketData", value: b.oz.mintMany },
+    { op: "Mint 100 to 100 buyers", who: "(b) ERC721A", value: b.a.mintMany },
+    platform("Mint 100 to 100 buyers (`mintBatch`)", vsAB(b.oz.mintMany, b.a.mintMany), {
+      text: "≤ 47,000 / ticket",
+      pass: perUnitAtMost(47_000n),
+    }),
+
+    { op: "Buy ×1", who: "(a) OZ + TicketData", value: b.oz.buy1 },
+    { op: "Buy ×1", who: "(b) ERC721A", value: b.a.buy1 },
+    platform("Buy ×1 (`buy`, payment to escrow)", vsAB(b.oz.buy1, b.a.buy1)),
+    { op: "Buy ×4", who: "(a) OZ + TicketData", value: b.oz.buy4 },
+    { op: "Buy ×4", who: "(b) ERC721A", value: b.a.buy4 },
+    platform("Buy ×4 (`buy`, payment to escrow)", vsAB(b.oz.buy4, b.a.buy4)),
+
+    { op: "Transfer, mid-batch token, fresh recipient", who: "(a) OZ", value: b.oz.transfer, reference: { text: "NOTES", gas: 54_839n } },
+    { op: "Transfer, mid-batch token, fresh recipient", who: "(b) ERC721A", value: b.a.transfer, reference: { text: "NOTES", gas: 111_639n } },
+    platform("Transfer, mid-batch token, fresh recipient", vsAB(b.oz.transfer, b.a.transfer)),
+
+    { op: "Check-in, 100 in one tx", who: "(a) OZ mapping", value: b.oz.checkIn },
+    { op: "Check-in, 100 in one tx", who: "(b) ERC721A mapping", value: b.a.checkIn },
+    platform("Check-in, 100 in one tx", vsAB(b.oz.checkIn, b.a.checkIn)),
+
+    { op: "Lifecycle (mint share + transfer + check-in share)", who: "(a) OZ + TicketData", value: lifeOz, composite: true },
+    { op: "Lifecycle (mint share + transfer + check-in share)", who: "(b) ERC721A", value: lifeA, composite: true },
+    platform("Lifecycle (mint share + transfer + check-in share)", vsAB(lifeOz, lifeA), {
+      text: "≤ 0.75x better baseline",
+      pass: withinFactor(75n, betterLife),
+    }),
+
+    { op: "List (approve not included)", who: "(c) listing", value: b.listing.list, reference: { text: "NOTES", gas: 50_209n } },
+    { op: "Buy a listed ticket", who: "(c) listing", value: b.listing.buy, reference: { text: "NOTES", gas: 80_173n } },
+    platform("Marketplace fill, native, fee + royalty + cap", [{ label: "(c)", base: b.listing.buy }], {
+      text: "≤ 1.25x (c)",
+      pass: withinFactor(125n, b.listing.buy),
+    }),
+
+    platform("Fractionalize into 100"),
+    platform("Redeem (all 100 shares)"),
+    platform("Buyout"),
+    platform("Cash out shares after buyout"),
+    platform("Escrow refund claim (cancelled event)"),
+    platform("Promoter proceeds withdrawal"),
+  ];
+}
+
+function dataGoal(complete: boolean): Goal {
+  return {
+    text: "TicketData readable",
+    pass: () => complete,
+  };
+}
+
+const HEADERS = [
+  "Operation",
+  "Contract",
+  "Gas (receipt)",
+  "Tx",
+  "Units",
+  "Gas / unit",
+  "Ratio",
+  "Goal",
+  "Result",
+  ...PRICES.map((p) => `$ / unit ${p.chain}`),
+];
+
+function renderRow(r: Row): string[] {
+  if (!r.value) {
+    return [r.op, r.who, r.missing ?? "", "", "", "", "", r.goal?.text ?? "", r.goal ? "not measured" : "", ...PRICES.map(() => "")];
+  }
+  const v = r.value;
+  const ratios: string[] = [];
+  for (const c of r.compare ?? []) ratios.push(`${ratio(v, c.base)} ${c.label}`);
+  if (r.reference) ratios.push(`${ratio(m(v.gas), m(r.reference.gas))} ${r.reference.text} ${fmtInt(r.reference.gas)}`);
+  let result = "";
+  if (r.goal) result = r.goal.pass(v) ? "PASS" : "FAIL";
+  return [
+    r.op,
+    r.who,
+    r.composite ? "(composite)" : fmtInt(v.gas),
+    String(v.txs),
+    r.composite ? "1 ticket" : String(v.units),
+    fmtInt(div(v.gas, v.units)),
+    ratios.join("; "),
+    r.goal?.text ?? "",
+    result,
+    ...PRICES.map((p) => fmtUsd(microUsd(v, p))),
+  ];
+}
+
+function markdownTable(headers: string[], rows: string[][]): string {
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const lines = [`| ${headers.map(esc).join(" | ")} |`, `| ${headers.map((h, i) => (i >= 2 && i <= 5 ? "---:" : "---")).join(" | ")} |`];
+  for (const r of rows) lines.push(`| ${r.map(esc).join(" | ")} |`);
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine + compiler
+// ---------------------------------------------------------------------------------------------
+
+async function environment() {
+  let cpu = os.cpus()[0]?.model ?? "unknown";
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (match) cpu = match[1].trim();
+  } catch {
+    // not Linux: keep os.cpus()
+  }
+  const buildInfo = await hre.artifacts.getBuildInfo("contracts/bench/BaselineOZTicket.sol:BaselineOZTicket");
+  const settings = buildInfo?.input.settings;
+  return {
+    cpu,
+    cores: os.cpus().length,
+    node: process.version,
+    hardhat: (require("hardhat/package.json") as { version: string }).version,
+    hardfork: hre.config.networks.hardhat.hardfork,
+    solc: buildInfo?.solcLongVersion ?? "unknown",
+    optimizer: settings?.optimizer?.enabled ? `enabled, ${settings.optimizer.runs} runs` : "disabled",
+    evm: settings?.evmVersion ?? "default",
+    date: new Date().toISOString().slice(0, 10),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+const env = await environment();
+const baselines = await measureBaselines();
+const rows = buildRows(baselines);
+const table = markdownTable(HEADERS, rows.map(renderRow));
+
+/** $3,000 / $0.25: a price without trailing zeros */
+function fmtPrice(micro: bigint): string {
+  const cents = (micro % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `$${fmtInt(micro / 1_000_000n)}${cents ? `.${cents.padEnd(2, "0")}` : ""}`;
+}
+const assumptions = PRICES.map((p) => `${p.chain}: gas price ${fmtInt(p.gasPriceWei / GWEI)} gwei, ${p.coin} ${fmtPrice(p.coinMicroUsd)}`).join("; ");
+const missing = rows.filter((r) => !r.value).length;
+const withGoal = rows.filter((r) => r.goal && r.value);
+const passed = withGoal.filter((r) => r.goal!.pass(r.value!)).length;
+
+const section = [
+  "## Gas",
+  "",
+  `Generated by \`node --import tsx bench/gas.ts\` on ${env.date}. Receipt \`gasUsed\` including the 21,000 base;`,
+  "deterministic (no timing). Row meanings, baselines and what they store: [bench/README.md](bench/README.md).",
+  "",
+  `- Machine: ${env.cpu}, ${env.cores} cores, Node ${env.node}`,
+  `- Hardhat ${env.hardhat} (in-process network, hardfork ${env.hardfork}), solc ${env.solc}, optimizer ${env.optimizer}, evm ${env.evm}`,
+  `- $ per unit = gas / unit × gas price × coin price. ${assumptions}.`,
+  "- Ratio = gas per unit ÷ the baseline's gas per unit; (a) OZ ERC721 + TicketData, (b) ERC721A, (c) minimal listing.",
+  `- Osaka caps a transaction at ${fmtInt(TX_GAS_CAP)} gas (EIP-7825): baseline (a)'s 100-ticket mints are sent in chunks of ${OZ_CHUNK} (column Tx) and summed.`,
+  "",
+  table,
+  "",
+  `Goals: ${passed} of ${withGoal.length} measured pass${missing ? `; ${missing} rows not measured (contract not merged yet)` : ""}.`,
+  "",
+].join("\n");
+
+console.log(section);
+
+const file = path.join(ROOT, "BENCHMARKS.md");
+const previous = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\n";
+const start = previous.search(/^## Gas$/m);
+let next: string;
+if (start < 0) {
+  next = `${previous.trimEnd()}\n\n${section}`;
+} else {
+  const after = previous.slice(start + 1).search(/^## /m);
+  const end = after < 0 ? previous.length : start + 1 + after;
+  next = `${previous.slice(0, start)}${section}${after < 0 ? "" : `\n${previous.slice(end)}`}`;
+}
+writeFileSync(file, next);
+console.log(`\nwrote ${path.relative(process.cwd(), file) || file}`);
