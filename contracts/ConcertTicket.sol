@@ -1,228 +1,642 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {ERC721Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC721/ERC721Upgradeable.sol";
+import {ERC2771ContextUpgradeable} from "@openzeppelin/contracts-upgradeable/metatx/ERC2771ContextUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
+import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
+import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
+import {ITicketFactory} from "./interfaces/ITicketFactory.sol";
+import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
+
+/// @dev The one call the ticket makes to the fractions vault (a zero or code-less vault is tolerated).
+interface IFractionSupply {
+    function totalSupply(uint256 id) external view returns (uint256);
+}
 
 /**
  * @title ConcertTicket
- * @notice One ERC-721 contract per event, deployed by {TicketFactory} as an EIP-1167 clone.
- * Tickets belong to tiers (face value + supply cap); fans buy in the native coin, the platform's
- * minter issues tickets paid by card. Each order reference can be fulfilled on chain only once,
- * so a retried card mint can never issue a ticket twice.
+ * @notice One ERC-721 per event, an EIP-1167 clone made and initialised by {TicketFactory}.
+ * Tiers have a fixed face value and supply cap; fans buy in the native coin (the payment goes straight
+ * to the PaymentEscrow), the platform's minter issues tickets paid by card (each order reference at most
+ * once), venue staff check tickets in, the promoter may cancel the event before it starts (refunds are
+ * then claimed from the escrow). Resales pay the promoter an EIP-2981 royalty and respect a price cap.
+ *
+ * @dev A compact ERC-721 written for gas (no ERC721A, no per-token storage at mint):
+ *  - `_batches[head]`: one word per run of consecutive tokens minted to one holder in one call:
+ *    owner (bits 0-159) | mintedAt (160-199) | tierId (200-207) | paidOnChain (208) | first seat (216-247).
+ *    Runs never cross a 128-token boundary (a longer run gets one word per 128 tokens), so the head of a
+ *    token is always in the token's own flag word.
+ *  - `_flags[tokenId >> 7]`: two bits per token, bit 2i = "token i starts a batch", bit 2i+1 = "checked
+ *    in". The head of a token is the highest head bit at or below it; a transfer reads this one word for
+ *    both its head and its check-in lock. Word 0 is made nonzero at initialisation (a head bit for the
+ *    nonexistent token 0), so the first mint pays a warm update instead of a fresh slot.
+ *  - `_owners[tokenId]`: the current owner once a token has been transferred (zero before: the batch
+ *    owner, who is also the ticket's original owner).
+ *  - `_config`: next token id, start time, cancelled flag, royalty, resale cap and tier count in one slot.
+ * Transfers emit one `Transfer` per token (no ERC-2309), so wallets and indexers see every ticket.
  */
-contract ConcertTicket is ERC721Upgradeable, ReentrancyGuardTransient {
-    /// @notice Role on the factory allowed to mint tickets paid off-chain (the server's signer).
+contract ConcertTicket is
+    IConcertTicket,
+    IERC721Metadata,
+    IERC4906,
+    IERC721Errors,
+    ERC2771ContextUpgradeable,
+    ReentrancyGuardTransient
+{
+    /// @notice Role on the factory allowed to mint tickets paid off chain (the server's signer).
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
-
-    /// @notice Upper bound on tickets per `buy` call, so a single call cannot drain a tier.
+    /// @notice Upper bound on tickets per `buy` call.
     uint256 public constant MAX_PER_PURCHASE = 10;
 
-    struct Tier {
-        uint128 price; // face value in wei
-        uint32 supply; // cap
-        uint32 sold; // tickets issued so far
+    struct Config {
+        uint64 nextTokenId; // token ids start at 1
+        uint64 startsAt;
+        bool cancelled;
+        uint16 royaltyBps;
+        uint16 resaleCapBps; // 0 = uncapped
+        uint16 tierCount;
     }
 
-    struct TierInput {
-        uint128 price;
-        uint32 supply;
-    }
+    // keccak256("Transfer(address,address,uint256)")
+    bytes32 private constant TRANSFER_EVENT_SIGNATURE =
+        0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef;
+    // Every even bit of a flag word: the "starts a batch" bits.
+    uint256 private constant HEAD_BITS = 0x5555555555555555555555555555555555555555555555555555555555555555;
+    uint256 private constant NO_WORD = type(uint256).max;
+    uint256 private constant BPS = 10_000;
 
-    /// @notice Everything known about one ticket, returned by {ticketData}.
-    struct TicketData {
-        uint256 eventId;
-        uint256 tierId;
-        uint256 seatNumber;
-        uint256 price;
-        uint256 mintedAt;
-        address originalOwner;
-    }
-
-    IAccessControl private _factory;
+    Config private _config;
+    address private _factory;
+    uint96 private _eventId;
+    address private _escrow;
     address private _promoter;
-    uint256 private _eventId;
-    uint64 private _startsAt;
+    string private _name;
     string private _baseTokenURI;
-    uint256 private _nextTokenId;
-    uint256 private _proceeds;
 
-    Tier[] private _tiers;
-    // tierId (16 bits) | seatNumber (32 bits) | mintedAt (40 bits) | price (128 bits): one slot per ticket.
-    mapping(uint256 tokenId => uint256) private _packedTickets;
-    mapping(uint256 tokenId => address) private _originalOwners;
-    mapping(bytes32 orderRef => uint256 tokenId) private _fulfilledOrders;
+    mapping(uint256 tierId => Tier) private _tiers;
+    mapping(uint256 firstTokenId => uint256 packed) private _batches;
+    mapping(uint256 wordIndex => uint256 bits) private _flags;
+    mapping(uint256 tokenId => address) private _owners;
+    mapping(address owner => uint256) private _balances;
+    mapping(uint256 tokenId => address) private _tokenApprovals;
+    mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;
+    mapping(bytes32 orderRef => uint256 tokenId) private _orders;
 
-    /// @notice Emitted when tickets are sold on chain for the native coin.
-    event TicketsPurchased(address indexed buyer, uint256 indexed tierId, uint256 firstTokenId, uint256 quantity, uint256 paid);
-    /// @notice Emitted for each ticket the minter issues against an off-chain order.
-    event TicketIssued(uint256 indexed tokenId, uint256 indexed tierId, address indexed to, bytes32 orderRef);
-    /// @notice Emitted when the promoter takes the primary-sale proceeds after the show.
-    event ProceedsWithdrawn(address indexed promoter, uint256 amount);
-
+    /// @dev `tierId` is not one of the event's tiers.
     error TicketUnknownTier(uint256 tierId);
+    /// @dev Fewer than `requested` seats are left in `tierId`.
     error TicketSoldOut(uint256 tierId, uint256 requested, uint256 remaining);
+    /// @dev `buy` was not sent exactly the price.
     error TicketWrongPayment(uint256 expected, uint256 received);
+    /// @dev `buy` needs 1..MAX_PER_PURCHASE tickets; `mintBatch` at least one.
     error TicketInvalidQuantity(uint256 quantity);
+    /// @dev Sales close when the show starts.
     error TicketSalesClosed(uint64 startsAt);
-    error TicketUnauthorized(address account);
+    /// @dev `account` lacks `role` on the factory.
+    error TicketUnauthorized(address account, bytes32 role);
+    /// @dev `orderRef` was already minted as `tokenId` (in an earlier call or earlier in this one).
     error TicketOrderAlreadyFulfilled(bytes32 orderRef, uint256 tokenId);
+    /// @dev `mintBatch` needs one order reference per recipient.
     error TicketLengthMismatch(uint256 recipients, uint256 orderRefs);
-    error TicketEventNotOver(uint64 startsAt);
-    error TicketNothingToWithdraw();
-    error TicketNonexistent(uint256 tokenId);
+    /// @dev `tokenId` was already checked in.
+    error TicketAlreadyCheckedIn(uint256 tokenId);
+    /// @dev A checked-in ticket cannot change hands.
+    error TicketCheckedInNotTransferable(uint256 tokenId);
+    /// @dev The event was cancelled: no sales, transfers or check-ins.
+    error TicketEventCancelled(uint256 eventId);
+    /// @dev An event can be cancelled only before it starts.
+    error TicketCancelTooLate(uint64 startsAt);
 
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor() {
+    /// @param trustedForwarder_ the platform's ERC2771Forwarder; an immutable of this code, so every clone trusts it
+    constructor(address trustedForwarder_) ERC2771ContextUpgradeable(trustedForwarder_) {
         _disableInitializers();
     }
 
     /**
-     * @notice Sets up a freshly cloned event contract. Called once by the factory.
+     * @notice Sets up a freshly cloned event contract. Called once, by the factory, in `createEvent`.
      * @param eventId_ the factory's id for this event
-     * @param name_ ERC-721 name (the event's name)
-     * @param promoter_ account that receives proceeds and manages the event
-     * @param startsAt_ unix time of the show; sales close then and proceeds unlock
-     * @param baseURI_ metadata base URI
-     * @param tiers_ tiers with face value in wei and supply cap
+     * @param promoter_ the event's promoter (receives proceeds and royalties)
+     * @param input the event as given to the factory (validated there)
+     * @dev The caller is recorded as the factory, and the factory's current escrow is cached.
      */
-    function initialize(
-        uint256 eventId_,
-        string calldata name_,
-        address promoter_,
-        uint64 startsAt_,
-        string calldata baseURI_,
-        TierInput[] calldata tiers_
-    ) external initializer {
-        __ERC721_init(name_, "TICKET");
-        _factory = IAccessControl(msg.sender);
+    function initialize(uint256 eventId_, address promoter_, ITicketFactory.EventInput calldata input)
+        external
+        initializer
+    {
+        _factory = msg.sender;
+        _eventId = uint96(eventId_);
+        _escrow = ITicketFactory(msg.sender).escrow();
         _promoter = promoter_;
-        _eventId = eventId_;
-        _startsAt = startsAt_;
-        _baseTokenURI = baseURI_;
-        _nextTokenId = 1;
-        for (uint256 i = 0; i < tiers_.length; ++i) {
-            _tiers.push(Tier({price: tiers_[i].price, supply: tiers_[i].supply, sold: 0}));
+        _name = input.name;
+        _baseTokenURI = input.baseURI;
+        uint256 tierCount_ = input.tiers.length;
+        _config = Config({
+            nextTokenId: 1,
+            startsAt: input.startsAt,
+            cancelled: false,
+            royaltyBps: input.royaltyBps,
+            resaleCapBps: input.resaleCapBps,
+            tierCount: uint16(tierCount_)
+        });
+        for (uint256 i = 0; i < tierCount_; ++i) {
+            _tiers[i] = Tier({price: input.tiers[i].price, supply: input.tiers[i].supply, sold: 0});
         }
+        // Head bit of the nonexistent token 0: keeps flag word 0 nonzero (cheaper first mint).
+        _flags[0] = 1;
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // Sales, issuance, check-in, cancellation
+    // ---------------------------------------------------------------------------------------------
+
     /**
-     * @notice Buys `quantity` tickets of `tierId` for exactly `price * quantity` wei.
-     * @dev Requirements: sales open, known tier, 1..MAX_PER_PURCHASE tickets, enough seats left,
-     * exact payment. Emits {Transfer} per ticket and one {TicketsPurchased}.
+     * @notice Buys `quantity` tickets of `tierId` for exactly `price * quantity` wei, paid into the escrow.
+     * @param tierId the tier
+     * @param quantity 1..{MAX_PER_PURCHASE}
+     * @return firstTokenId the first of the consecutive token ids bought
+     * @dev Requirements: event not cancelled; before `startsAt`; known tier; enough seats left; exact payment.
+     * Emits {Transfer} per ticket, {TicketsPurchased}, and the escrow's {IPaymentEscrow-PrimaryDeposited}.
      */
     function buy(uint256 tierId, uint256 quantity) external payable nonReentrant returns (uint256 firstTokenId) {
-        if (block.timestamp >= _startsAt) revert TicketSalesClosed(_startsAt);
         if (quantity == 0 || quantity > MAX_PER_PURCHASE) revert TicketInvalidQuantity(quantity);
-        Tier storage t = _tier(tierId);
+        address buyer = _msgSender();
+        Tier memory t;
+        (firstTokenId, t) = _startSale(tierId, quantity);
         uint256 expected = uint256(t.price) * quantity;
         if (msg.value != expected) revert TicketWrongPayment(expected, msg.value);
-        firstTokenId = _issue(tierId, t, msg.sender, quantity);
-        _proceeds += msg.value;
-        emit TicketsPurchased(msg.sender, tierId, firstTokenId, quantity, msg.value);
+        uint256 meta = (block.timestamp << 160) | (tierId << 200) | (1 << 208);
+        (uint256 flagIndex, uint256 flagWord) = _issue(buyer, firstTokenId, quantity, meta, t.sold + 1, NO_WORD, 0);
+        _flags[flagIndex] = flagWord;
+        emit TicketsPurchased(buyer, tierId, firstTokenId, quantity, msg.value);
+        IPaymentEscrow(_escrow).depositPrimary{value: msg.value}(buyer, firstTokenId, quantity);
     }
 
     /**
-     * @notice Issues one ticket of `tierId` to each recipient, for orders paid off chain.
-     * @param orderRefs one unique reference per ticket (the platform's order line id)
-     * @dev Requirements: caller holds MINTER_ROLE on the factory; each `orderRefs[i]` never used before.
-     * Emits {Transfer} and {TicketIssued} per ticket.
+     * @notice Issues one ticket of `tierId` to each recipient, for orders paid off chain (by card).
+     * Consecutive equal recipients share one storage word.
+     * @param tierId the tier
+     * @param recipients one entry per ticket
+     * @param orderRefs one reference per ticket (the platform's order line id); each nonzero reference can
+     * be minted only once, ever. bytes32(0) means "no reference" (complimentary tickets): nothing recorded.
+     * @return firstTokenId ticket i goes to `recipients[i]` as token `firstTokenId + i`
+     * @dev Requirements: caller holds MINTER_ROLE on the factory; equal, nonzero lengths; no zero recipient;
+     * event not cancelled; before `startsAt`; known tier; enough seats left; no reference used before.
+     * Emits {Transfer} per ticket and {TicketsIssued}.
      */
-    function mintBatch(uint256 tierId, address[] calldata recipients, bytes32[] calldata orderRefs) external {
-        if (!_factory.hasRole(MINTER_ROLE, msg.sender)) revert TicketUnauthorized(msg.sender);
-        if (recipients.length != orderRefs.length) revert TicketLengthMismatch(recipients.length, orderRefs.length);
-        if (block.timestamp >= _startsAt) revert TicketSalesClosed(_startsAt);
-        Tier storage t = _tier(tierId);
-        for (uint256 i = 0; i < recipients.length; ++i) {
-            uint256 existing = _fulfilledOrders[orderRefs[i]];
-            if (existing != 0) revert TicketOrderAlreadyFulfilled(orderRefs[i], existing);
-            uint256 tokenId = _issue(tierId, t, recipients[i], 1);
-            _fulfilledOrders[orderRefs[i]] = tokenId;
-            emit TicketIssued(tokenId, tierId, recipients[i], orderRefs[i]);
+    function mintBatch(uint256 tierId, address[] calldata recipients, bytes32[] calldata orderRefs)
+        external
+        nonReentrant
+        returns (uint256 firstTokenId)
+    {
+        _checkFactoryRole(MINTER_ROLE, _msgSender());
+        uint256 quantity = recipients.length;
+        if (quantity != orderRefs.length) revert TicketLengthMismatch(quantity, orderRefs.length);
+        if (quantity == 0) revert TicketInvalidQuantity(0);
+        Tier memory t;
+        (firstTokenId, t) = _startSale(tierId, quantity);
+        uint256 meta = (block.timestamp << 160) | (tierId << 200);
+        uint256 firstSeat = uint256(t.sold) + 1;
+        uint256 flagIndex = NO_WORD;
+        uint256 flagWord;
+        uint256 i;
+        while (i < quantity) {
+            address to = recipients[i];
+            if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+            uint256 runStart = i;
+            do {
+                bytes32 orderRef = orderRefs[i];
+                if (orderRef != bytes32(0)) {
+                    uint256 existing = _orders[orderRef];
+                    if (existing != 0) revert TicketOrderAlreadyFulfilled(orderRef, existing);
+                    // Cannot overflow: token ids are bounded by the tiers' uint32 supplies.
+                    unchecked {
+                        _orders[orderRef] = firstTokenId + i;
+                    }
+                }
+                // Cannot overflow: i < quantity.
+                unchecked {
+                    ++i;
+                }
+            } while (i < quantity && recipients[i] == to);
+            // Cannot overflow: runStart < i <= quantity, bounded by the tier's uint32 supply.
+            unchecked {
+                (flagIndex, flagWord) =
+                    _issue(to, firstTokenId + runStart, i - runStart, meta, firstSeat + runStart, flagIndex, flagWord);
+            }
+        }
+        _flags[flagIndex] = flagWord;
+        emit TicketsIssued(tierId, firstTokenId, recipients, orderRefs);
+    }
+
+    /**
+     * @notice Marks tickets as used at the door; a checked-in ticket can no longer be transferred.
+     * @param tokenIds the tickets scanned
+     * @dev Requirements: caller holds scannerRole(eventId) on the factory; event not cancelled; every
+     * token exists and is not checked in yet (nor listed twice).
+     * Emits {TicketCheckedIn} and {MetadataUpdate} per ticket.
+     */
+    function checkIn(uint256[] calldata tokenIds) external {
+        address scanner = _msgSender();
+        uint256 eventId_ = _eventId;
+        _checkFactoryRole(_scannerRole(eventId_), scanner);
+        Config memory c = _config;
+        if (c.cancelled) revert TicketEventCancelled(eventId_);
+        uint256 flagIndex = NO_WORD;
+        uint256 flagWord;
+        for (uint256 i = 0; i < tokenIds.length; ++i) {
+            uint256 tokenId = tokenIds[i];
+            if (tokenId == 0 || tokenId >= c.nextTokenId) revert ERC721NonexistentToken(tokenId);
+            uint256 index = tokenId >> 7;
+            if (index != flagIndex) {
+                if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;
+                flagIndex = index;
+                flagWord = _flags[index];
+            }
+            uint256 bit = 2 << ((tokenId & 127) << 1);
+            if (flagWord & bit != 0) revert TicketAlreadyCheckedIn(tokenId);
+            flagWord |= bit;
+            emit TicketCheckedIn(tokenId, scanner);
+            emit MetadataUpdate(tokenId);
+        }
+        if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;
+    }
+
+    /**
+     * @notice Cancels the event: sales, transfers and check-ins stop, refunds open in the escrow.
+     * @dev Requirements: caller holds promoterRole(eventId) on the factory; not cancelled yet; before `startsAt`
+     * (once the show has started the promoter may already have withdrawn the proceeds).
+     * Emits {EventCancelled} and, when tickets exist, {BatchMetadataUpdate} over all of them.
+     */
+    function cancelEvent() external {
+        address account = _msgSender();
+        uint256 eventId_ = _eventId;
+        _checkFactoryRole(_promoterRole(eventId_), account);
+        Config memory c = _config;
+        if (c.cancelled) revert TicketEventCancelled(eventId_);
+        if (block.timestamp >= c.startsAt) revert TicketCancelTooLate(c.startsAt);
+        _config.cancelled = true;
+        emit EventCancelled(account);
+        if (c.nextTokenId > 1) emit BatchMetadataUpdate(1, c.nextTokenId - 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // ERC-721
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IERC721
+    function balanceOf(address owner) external view returns (uint256) {
+        if (owner == address(0)) revert ERC721InvalidOwner(address(0));
+        return _balances[owner];
+    }
+
+    /// @inheritdoc IERC721
+    function ownerOf(uint256 tokenId) public view returns (address owner) {
+        (owner, , ) = _ownership(tokenId);
+    }
+
+    /**
+     * @notice Moves `tokenId` from `from` to `to`.
+     * @dev Requirements: `to` nonzero; `from` owns the token; caller is the owner, approved for the token or
+     * an operator of the owner; event not cancelled; ticket not checked in. Emits {Transfer}.
+     */
+    function transferFrom(address from, address to, uint256 tokenId) public {
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        address previousOwner = _update(to, tokenId, _msgSender());
+        if (previousOwner != from) revert ERC721IncorrectOwner(from, tokenId, previousOwner);
+    }
+
+    /// @notice {transferFrom}, then `onERC721Received` on a contract recipient. Emits {Transfer}.
+    function safeTransferFrom(address from, address to, uint256 tokenId) external {
+        safeTransferFrom(from, to, tokenId, "");
+    }
+
+    /**
+     * @notice {transferFrom}, then `onERC721Received(operator, from, tokenId, data)` on a contract recipient.
+     * @dev Requirements: those of {transferFrom}; a contract recipient accepts the token. Emits {Transfer}.
+     */
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
+        transferFrom(from, to, tokenId);
+        ERC721Utils.checkOnERC721Received(_msgSender(), from, to, tokenId, data);
+    }
+
+    /**
+     * @notice Lets `to` transfer `tokenId` (zero clears the approval).
+     * @dev Requirements: the token exists; caller is its owner or an operator of the owner. Emits {Approval}.
+     */
+    function approve(address to, uint256 tokenId) external {
+        address owner = ownerOf(tokenId);
+        address approver = _msgSender();
+        if (approver != owner && !_operatorApprovals[owner][approver]) revert ERC721InvalidApprover(approver);
+        _tokenApprovals[tokenId] = to;
+        emit Approval(owner, to, tokenId);
+    }
+
+    /**
+     * @notice Lets `operator` transfer all of the caller's tickets of this event (or revokes it).
+     * @dev Requirements: `operator` nonzero. Emits {ApprovalForAll}.
+     */
+    function setApprovalForAll(address operator, bool approved) external {
+        if (operator == address(0)) revert ERC721InvalidOperator(operator);
+        address owner = _msgSender();
+        _operatorApprovals[owner][operator] = approved;
+        emit ApprovalForAll(owner, operator, approved);
+    }
+
+    /// @inheritdoc IERC721
+    function getApproved(uint256 tokenId) external view returns (address) {
+        _requireExists(tokenId);
+        return _tokenApprovals[tokenId];
+    }
+
+    /// @inheritdoc IERC721
+    function isApprovedForAll(address owner, address operator) external view returns (bool) {
+        return _operatorApprovals[owner][operator];
+    }
+
+    /// @notice The event's name.
+    function name() external view returns (string memory) {
+        return _name;
+    }
+
+    /// @notice "TICKET".
+    function symbol() external pure returns (string memory) {
+        return "TICKET";
+    }
+
+    /// @notice `baseURI` + token id (empty when the event has no base URI).
+    function tokenURI(uint256 tokenId) public view returns (string memory) {
+        _requireExists(tokenId);
+        string memory base = _baseTokenURI;
+        return bytes(base).length == 0 ? "" : string.concat(base, Strings.toString(tokenId));
+    }
+
+    /// @notice ERC-165: ERC-721, ERC-721 metadata, EIP-2981, ERC-4906.
+    function supportsInterface(bytes4 interfaceId) external pure override(IERC165) returns (bool) {
+        return interfaceId == type(IERC165).interfaceId || interfaceId == type(IERC721).interfaceId
+            || interfaceId == type(IERC721Metadata).interfaceId || interfaceId == type(IERC2981).interfaceId
+            || interfaceId == bytes4(0x49064906);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Ticket views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice EIP-2981: the promoter receives `salePrice * royaltyBps / 10000`.
+    function royaltyInfo(uint256, uint256 salePrice) external view returns (address receiver, uint256 royaltyAmount) {
+        return (_promoter, (salePrice * _config.royaltyBps) / BPS);
+    }
+
+    /// @inheritdoc IConcertTicket
+    function resaleCap(uint256 tokenId) external view returns (uint256) {
+        (, , uint256 batch) = _ownership(tokenId);
+        uint256 capBps = _config.resaleCapBps;
+        if (capBps == 0) return type(uint256).max;
+        return (uint256(_tiers[uint8(batch >> 200)].price) * capBps) / BPS;
+    }
+
+    /// @inheritdoc IConcertTicket
+    function primaryPaid(uint256 tokenId) external view returns (uint256) {
+        (, , uint256 batch) = _ownership(tokenId);
+        return (batch >> 208) & 1 == 1 ? _tiers[uint8(batch >> 200)].price : 0;
+    }
+
+    /// @notice Everything known about `tokenId` (reverts with {ERC721NonexistentToken} when it does not exist).
+    function ticketData(uint256 tokenId) external view returns (TicketData memory data) {
+        (address owner, uint256 head, uint256 batch) = _ownership(tokenId);
+        uint256 tierId = uint8(batch >> 200);
+        data.eventId = _eventId;
+        data.tierId = tierId;
+        data.seatNumber = uint32(batch >> 216) + (tokenId - head);
+        data.price = _tiers[tierId].price;
+        data.mintedAt = uint40(batch >> 160);
+        data.originalOwner = address(uint160(batch));
+        data.metadataURI = tokenURI(tokenId);
+        data.checkedIn = _isCheckedIn(tokenId);
+        data.paidOnChain = (batch >> 208) & 1 == 1;
+        address fractions = ITicketFactory(_factory).fractions();
+        if (fractions != address(0) && owner == fractions) {
+            data.isFractional = true;
+            data.totalFractions = _fractionSupply(fractions, tokenId);
         }
     }
 
-    /**
-     * @notice Sends the primary-sale proceeds to the promoter once the show has started.
-     * @dev Requirements: caller is the promoter; `block.timestamp >= startsAt`; proceeds > 0.
-     * Emits {ProceedsWithdrawn}.
-     */
-    function withdrawProceeds() external nonReentrant {
-        if (msg.sender != _promoter) revert TicketUnauthorized(msg.sender);
-        if (block.timestamp < _startsAt) revert TicketEventNotOver(_startsAt);
-        uint256 amount = _proceeds;
-        if (amount == 0) revert TicketNothingToWithdraw();
-        _proceeds = 0;
-        emit ProceedsWithdrawn(msg.sender, amount);
-        Address.sendValue(payable(msg.sender), amount);
-    }
-
-    /// @notice All stored facts about `tokenId`.
-    function ticketData(uint256 tokenId) external view returns (TicketData memory data) {
-        uint256 packed = _packedTickets[tokenId];
-        if (packed == 0) revert TicketNonexistent(tokenId);
-        data = TicketData({
-            eventId: _eventId,
-            tierId: packed & 0xffff,
-            seatNumber: (packed >> 16) & 0xffffffff,
-            mintedAt: (packed >> 48) & 0xffffffffff,
-            price: packed >> 88,
-            originalOwner: _originalOwners[tokenId]
-        });
-    }
-
-    /// @notice Token id minted for an off-chain order, or 0 when not yet fulfilled.
-    function tokenForOrder(bytes32 orderRef) external view returns (uint256) {
-        return _fulfilledOrders[orderRef];
-    }
-
-    /// @notice Face value, cap and sold count of `tierId`.
+    /// @notice Face value, supply cap and tickets sold of `tierId`.
     function tier(uint256 tierId) external view returns (Tier memory) {
-        return _tier(tierId);
+        if (tierId >= _config.tierCount) revert TicketUnknownTier(tierId);
+        return _tiers[tierId];
     }
 
     /// @notice Number of tiers.
     function tierCount() external view returns (uint256) {
-        return _tiers.length;
+        return _config.tierCount;
     }
 
-    /// @notice Event facts: factory id, promoter, start time, proceeds held.
-    function eventInfo() external view returns (uint256 eventId, address promoter, uint64 startsAt, uint256 proceeds) {
-        return (_eventId, _promoter, _startsAt, _proceeds);
+    /// @notice Token minted for a card order reference, or 0 when not minted yet.
+    function tokenForOrder(bytes32 orderRef) external view returns (uint256) {
+        return _orders[orderRef];
     }
 
-    /// @notice Number of tickets issued so far.
+    /// @notice Whether `tokenId` was checked in (reverts when it does not exist).
+    function isCheckedIn(uint256 tokenId) external view returns (bool) {
+        _requireExists(tokenId);
+        return _isCheckedIn(tokenId);
+    }
+
+    /// @notice Whether the promoter cancelled the event.
+    function isCancelled() external view returns (bool) {
+        return _config.cancelled;
+    }
+
+    /// @notice The event's promoter (EIP-2981 receiver, proceeds payee).
+    function promoter() external view returns (address) {
+        return _promoter;
+    }
+
+    /// @notice The factory's id for this event.
+    function eventId() external view returns (uint256) {
+        return _eventId;
+    }
+
+    /// @notice Unix time of the show: sales close, proceeds unlock.
+    function startsAt() external view returns (uint64) {
+        return _config.startsAt;
+    }
+
+    /// @notice The factory that created this event.
+    function factory() external view returns (address) {
+        return _factory;
+    }
+
+    /// @notice The escrow this event's sales pay into.
+    function escrow() external view returns (address) {
+        return _escrow;
+    }
+
+    /// @notice EIP-2981 royalty in basis points.
+    function royaltyBps() external view returns (uint16) {
+        return _config.royaltyBps;
+    }
+
+    /// @notice Resale cap in basis points of face value (0 = uncapped).
+    function resaleCapBps() external view returns (uint16) {
+        return _config.resaleCapBps;
+    }
+
+    /// @notice Number of tickets issued so far (token ids 1..totalMinted).
     function totalMinted() external view returns (uint256) {
-        return _nextTokenId - 1;
+        return _config.nextTokenId - 1;
     }
 
-    function _issue(uint256 tierId, Tier storage tier_, address to, uint256 quantity) private returns (uint256 first) {
-        uint256 remaining = tier_.supply - tier_.sold;
-        if (quantity > remaining) revert TicketSoldOut(tierId, quantity, remaining);
-        first = _nextTokenId;
-        uint256 seat = tier_.sold;
-        // Cannot overflow: quantity <= remaining <= type(uint32).max, so sold stays within its cap.
+    // ---------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * @dev The one transfer hook: every transfer goes through here (mints do not: they are batched and
+     * checked by {_startSale}). Rules: the token exists; the event is not cancelled; the ticket is not
+     * checked in; `auth` is the owner, approved for the token, or an operator of the owner.
+     * Clears the token approval, moves the balance, records the new owner, emits {Transfer}.
+     */
+    function _update(address to, uint256 tokenId, address auth) private returns (address from) {
+        Config memory c = _config;
+        if (tokenId == 0 || tokenId >= c.nextTokenId) revert ERC721NonexistentToken(tokenId);
+        uint256 flagWord = _flags[tokenId >> 7];
+        from = _owners[tokenId];
+        if (from == address(0)) from = address(uint160(_batches[_head(tokenId, flagWord)]));
+
+        if (c.cancelled) revert TicketEventCancelled(_eventId);
+        if (flagWord & (2 << ((tokenId & 127) << 1)) != 0) revert TicketCheckedInNotTransferable(tokenId);
+        address approved = _tokenApprovals[tokenId];
+        if (auth != from && auth != approved && !_operatorApprovals[from][auth]) {
+            revert ERC721InsufficientApproval(auth, tokenId);
+        }
+
+        if (approved != address(0)) delete _tokenApprovals[tokenId];
+        // Cannot overflow: `from` holds the token, and balances are bounded by the number of tokens.
         unchecked {
-            tier_.sold = uint32(seat + quantity);
-            _nextTokenId = first + quantity;
+            _balances[from] -= 1;
+            _balances[to] += 1;
         }
-        uint256 head = tierId | (block.timestamp << 48) | (uint256(tier_.price) << 88);
-        for (uint256 i = 0; i < quantity; ++i) {
-            uint256 tokenId = first + i;
-            _packedTickets[tokenId] = head | ((seat + i + 1) << 16);
-            _originalOwners[tokenId] = to;
-            _mint(to, tokenId);
+        _owners[tokenId] = to;
+        emit Transfer(from, to, tokenId);
+    }
+
+    /**
+     * @dev Sales checks shared by {buy} and {mintBatch}; reserves `quantity` seats of `tierId` and token ids.
+     * Returns the first token id and the tier as it was before the sale.
+     */
+    function _startSale(uint256 tierId, uint256 quantity) private returns (uint256 firstTokenId, Tier memory t) {
+        Config memory c = _config;
+        if (c.cancelled) revert TicketEventCancelled(_eventId);
+        if (block.timestamp >= c.startsAt) revert TicketSalesClosed(c.startsAt);
+        if (tierId >= c.tierCount) revert TicketUnknownTier(tierId);
+        t = _tiers[tierId];
+        uint256 remaining = t.supply - t.sold;
+        if (quantity > remaining) revert TicketSoldOut(tierId, quantity, remaining);
+        firstTokenId = c.nextTokenId;
+        // Cannot overflow: quantity <= remaining, so sold stays within the uint32 supply and token ids within
+        // the sum of all supplies (< 2^40).
+        unchecked {
+            _tiers[tierId].sold = uint32(t.sold + quantity);
+            _config.nextTokenId = uint64(firstTokenId + quantity);
         }
     }
 
-    function _tier(uint256 tierId) private view returns (Tier storage) {
-        if (tierId >= _tiers.length) revert TicketUnknownTier(tierId);
-        return _tiers[tierId];
+    /**
+     * @dev Mints `quantity` consecutive tokens from `start` to `to`: one batch word per 128-token window,
+     * head bits accumulated in `flagWord` (the caller writes the last word), one {Transfer} per token.
+     * `meta` holds mintedAt, tierId and paidOnChain; `seat` is the first token's seat number.
+     */
+    function _issue(
+        address to,
+        uint256 start,
+        uint256 quantity,
+        uint256 meta,
+        uint256 seat,
+        uint256 flagIndex,
+        uint256 flagWord
+    ) private returns (uint256, uint256) {
+        // Cannot overflow: quantity is bounded by a tier's uint32 supply; ids and seats stay far below 2^64.
+        unchecked {
+            _balances[to] += quantity;
+            uint256 end = start + quantity;
+            while (true) {
+                uint256 index = start >> 7;
+                if (index != flagIndex) {
+                    if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;
+                    flagIndex = index;
+                    flagWord = _flags[index];
+                }
+                flagWord |= 1 << ((start & 127) << 1);
+                uint256 windowEnd = (start | 127) + 1;
+                if (windowEnd > end) windowEnd = end;
+                _batches[start] = uint256(uint160(to)) | meta | (seat << 216);
+                assembly ("memory-safe") {
+                    for { let id := start } lt(id, windowEnd) { id := add(id, 1) } {
+                        log4(0, 0, TRANSFER_EVENT_SIGNATURE, 0, to, id)
+                    }
+                }
+                if (windowEnd == end) break;
+                seat += windowEnd - start;
+                start = windowEnd;
+            }
+        }
+        return (flagIndex, flagWord);
     }
 
-    function _baseURI() internal view override returns (string memory) {
-        return _baseTokenURI;
+    /// @dev Owner, batch head and batch word of an existing `tokenId`.
+    function _ownership(uint256 tokenId) private view returns (address owner, uint256 head, uint256 batch) {
+        _requireExists(tokenId);
+        head = _head(tokenId, _flags[tokenId >> 7]);
+        batch = _batches[head];
+        owner = _owners[tokenId];
+        if (owner == address(0)) owner = address(uint160(batch));
+    }
+
+    /// @dev The highest head bit at or below `tokenId` in its flag word (there always is one).
+    function _head(uint256 tokenId, uint256 flagWord) private pure returns (uint256) {
+        uint256 position = (tokenId & 127) << 1;
+        uint256 heads = flagWord & HEAD_BITS & (type(uint256).max >> (255 - position));
+        return (tokenId & ~uint256(127)) | (Math.log2(heads) >> 1);
+    }
+
+    function _isCheckedIn(uint256 tokenId) private view returns (bool) {
+        return _flags[tokenId >> 7] & (2 << ((tokenId & 127) << 1)) != 0;
+    }
+
+    function _requireExists(uint256 tokenId) private view {
+        if (tokenId == 0 || tokenId >= _config.nextTokenId) revert ERC721NonexistentToken(tokenId);
+    }
+
+    function _checkFactoryRole(bytes32 role, address account) private view {
+        if (!IAccessControl(_factory).hasRole(role, account)) revert TicketUnauthorized(account, role);
+    }
+
+    /// @dev Shares of the fraction id of `tokenId`, or 0 when the vault does not answer with a number.
+    function _fractionSupply(address fractions, uint256 tokenId) private view returns (uint256 supply) {
+        uint256 id = uint256(keccak256(abi.encode(address(this), tokenId)));
+        (bool ok, bytes memory result) =
+            fractions.staticcall(abi.encodeCall(IFractionSupply.totalSupply, (id)));
+        if (ok && result.length >= 32) supply = abi.decode(result, (uint256));
+    }
+
+    /// @dev Same as {TicketFactory-promoterRole}.
+    function _promoterRole(uint256 eventId_) private pure returns (bytes32) {
+        return keccak256(abi.encode("PROMOTER", eventId_));
+    }
+
+    /// @dev Same as {TicketFactory-scannerRole}.
+    function _scannerRole(uint256 eventId_) private pure returns (bytes32) {
+        return keccak256(abi.encode("SCANNER", eventId_));
     }
 }

@@ -55,5 +55,7 @@ interface IConcertTicket is IERC721, IERC2981 {
     function eventId() external view returns (uint256);
     function startsAt() external view returns (uint64);
     function factory() external view returns (address);
+    /// @notice The PaymentEscrow this event pays into (the factory's escrow when the event was created).
+    function escrow() external view returns (address);
     function totalMinted() external view returns (uint256);
 }

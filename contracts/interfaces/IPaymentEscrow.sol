@@ -17,6 +17,7 @@ interface IPaymentEscrow {
     event RefundClaimed(address indexed ticket, uint256 indexed tokenId, address indexed holder, uint256 amount);
     event Credited(address indexed payee, address indexed currency, uint256 amount);
     event Withdrawn(address indexed payee, address indexed currency, uint256 amount);
+    event AllowedTokenSet(address indexed token);
 
     /// @notice Called by a registered ticket contract with the buyer's payment.
     function depositPrimary(address buyer, uint256 firstTokenId, uint256 quantity) external payable;
@@ -30,6 +31,11 @@ interface IPaymentEscrow {
     /// @notice Pays the caller everything credited to it in `currency` (address(0) = native coin).
     function withdraw(address currency) external returns (uint256 amount);
 
+    /// @notice Sets the one ERC-20 that `credit` accepts besides the native coin (admin of the factory).
+    function setAllowedToken(address token) external;
+
+    function factory() external view returns (address);
+    function allowedToken() external view returns (address);
     function proceeds(address ticket) external view returns (uint256);
     function credits(address payee, address currency) external view returns (uint256);
     function refunded(address ticket, uint256 tokenId) external view returns (bool);

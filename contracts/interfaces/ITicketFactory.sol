@@ -35,6 +35,8 @@ interface ITicketFactory is IAccessControl {
     event PlatformContractsSet(address escrow, address marketplace, address fractions);
 
     function createEvent(EventInput calldata input) external returns (uint256 eventId, address ticket);
+    /// @notice Sets the singletons every ticket and contract looks up (admin only).
+    function setPlatformContracts(address escrow, address marketplace, address fractions) external;
 
     /// @notice Event id of a ticket contract created by this factory; 0 for any other address.
     function eventOf(address ticket) external view returns (uint256);
@@ -46,6 +48,10 @@ interface ITicketFactory is IAccessControl {
     function fractions() external view returns (address);
     function ticketImplementation() external view returns (address);
 
+    // solhint-disable-next-line func-name-mixedcase
+    function PROMOTER_ROLE() external view returns (bytes32);
+    // solhint-disable-next-line func-name-mixedcase
+    function MINTER_ROLE() external view returns (bytes32);
     function promoterRole(uint256 eventId) external pure returns (bytes32);
     function scannerRole(uint256 eventId) external pure returns (bytes32);
 }

@@ -3,7 +3,12 @@
 // once `npx hardhat compile` (or `hardhat test`, which compiles first) has run. Type-only: erased at runtime.
 /// <reference path="../../artifacts/contracts/ConcertTicket.sol/artifacts.d.ts" />
 /// <reference path="../../artifacts/contracts/TicketFactory.sol/artifacts.d.ts" />
-/// <reference path="../../artifacts/contracts/test/ReentrantWithdrawer.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/PaymentEscrow.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/TestUSDC.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/TrustedForwarder.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/test/ReentrantAccount.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/test/ERC721ReceiverMock.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol/artifacts.d.ts" />
 import hre from "hardhat";
 import chai, { expect } from "chai";
 import chaiAsPromised from "chai-as-promised";
@@ -25,78 +30,14 @@ chai.use(chaiAsPromised);
 
 export const ONE_DAY = 86_400n;
 
-/** Tiers of the event used by the ConcertTicket suite: a tiny tier (easy to sell out) and a big one. */
+/** Tiers of the default test event: a tiny tier (easy to sell out) and a big one. */
 export const TIERS = [
   { price: parseEther("0.1"), supply: 3 },
-  { price: parseEther("0.25"), supply: 50 },
+  { price: parseEther("0.25"), supply: 500 },
 ] as const;
 
 export const EVENT_NAME = "Night Owls Live";
 export const BASE_URI = "https://tickets.example/meta/1/";
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures (use with loadFixture; keep them named functions so the snapshot cache works)
-// ---------------------------------------------------------------------------------------------
-
-/** Implementation + factory; `promoter` holds PROMOTER_ROLE and `minter` holds MINTER_ROLE. */
-export async function factoryFixture() {
-  const [admin, promoter, minter, fan1, fan2, stranger] = await hre.viem.getWalletClients();
-  const publicClient = await hre.viem.getPublicClient();
-
-  const implementation = await hre.viem.deployContract("ConcertTicket");
-  const factory = await hre.viem.deployContract("TicketFactory", [
-    admin.account.address,
-    minter.account.address,
-    implementation.address,
-  ]);
-
-  const PROMOTER_ROLE = await factory.read.PROMOTER_ROLE();
-  const MINTER_ROLE = await factory.read.MINTER_ROLE();
-  const DEFAULT_ADMIN_ROLE = await factory.read.DEFAULT_ADMIN_ROLE();
-
-  await mined(factory.write.grantRole([PROMOTER_ROLE, promoter.account.address], { account: admin.account }));
-
-  const now = await time.latest();
-  return {
-    admin,
-    promoter,
-    minter,
-    fan1,
-    fan2,
-    stranger,
-    publicClient,
-    implementation,
-    factory,
-    PROMOTER_ROLE,
-    MINTER_ROLE,
-    DEFAULT_ADMIN_ROLE,
-    /** A start time safely in the future relative to the fixture's chain time. */
-    startsAt: BigInt(now) + 7n * ONE_DAY,
-  };
-}
-
-/**
- * {factoryFixture} + one event created by `promoter` with {TIERS}, plus a {ReentrantWithdrawer}
- * that holds PROMOTER_ROLE and created its own event (so it is that event's promoter).
- */
-export async function concertTicketFixture() {
-  const base = await factoryFixture();
-  const { factory, promoter, PROMOTER_ROLE, admin, startsAt } = base;
-
-  await mined(
-    factory.write.createEvent([EVENT_NAME, startsAt, BASE_URI, [...TIERS]], { account: promoter.account }),
-  );
-  const ticket = await hre.viem.getContractAt("ConcertTicket", await factory.read.eventContract([1n]));
-
-  const attacker = await hre.viem.deployContract("ReentrantWithdrawer", [factory.address]);
-  await mined(factory.write.grantRole([PROMOTER_ROLE, attacker.address], { account: admin.account }));
-  await mined(
-    attacker.write.createEvent(["Attack Night", startsAt, "ipfs://attack/", [{ price: parseEther("1"), supply: 10 }]]),
-  );
-  const attackedTicket = await hre.viem.getContractAt("ConcertTicket", await factory.read.eventContract([2n]));
-
-  return { ...base, ticket, attacker, attackedTicket };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {ERC2771ContextUpgradeable} from "@openzeppelin/contracts-upgradeable/metatx/ERC2771ContextUpgradeable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
+import {ITicketFactory} from "./interfaces/ITicketFactory.sol";
+import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
+
+/**
+ * @title PaymentEscrow
+ * @notice Holds the platform's money until it is owed and pays it only when the payee asks (pull payments):
+ * primary-sale proceeds per ticket contract (to the promoter once the show has started), refunds per ticket
+ * when an event is cancelled (to the current holder, exactly what was paid on chain, once), and marketplace
+ * credits per payee and currency. Invariant, per currency: balance held == {totalOwed}.
+ *
+ * Upgradeable (UUPS behind an ERC1967Proxy, upgrades authorised by the factory's DEFAULT_ADMIN_ROLE);
+ * state in one ERC-7201 namespace; meta-transactions from the platform's forwarder are honoured for
+ * every payee-facing function (`withdrawProceeds`, `claimRefund`, `withdraw`).
+ */
+contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgradeable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @custom:storage-location erc7201:ticketchain.storage.PaymentEscrow
+    struct EscrowStorage {
+        ITicketFactory factory;
+        address allowedToken;
+        mapping(address ticket => uint256) proceeds;
+        mapping(address payee => mapping(address currency => uint256)) credits;
+        mapping(address ticket => mapping(uint256 tokenId => bool)) refunded;
+        mapping(address currency => uint256) totalOwed;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("ticketchain.storage.PaymentEscrow")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant ESCROW_STORAGE_LOCATION =
+        0x4395512801a2940a7f2a93c0f89a006b7ba90898cff9055fe629cfa087424d00;
+
+    /// @dev `account` lacks `role` on the factory.
+    error EscrowUnauthorized(address account, bytes32 role);
+    /// @dev `ticket` was not created by the factory.
+    error EscrowUnknownTicket(address ticket);
+    /// @dev Only the event's promoter withdraws its proceeds.
+    error EscrowNotPromoter(address account, address promoter);
+    /// @dev Proceeds unlock when the show starts.
+    error EscrowEventNotStarted(address ticket, uint64 startsAt);
+    /// @dev A cancelled event's proceeds are refunds.
+    error EscrowEventCancelled(address ticket);
+    /// @dev Refunds exist only for cancelled events.
+    error EscrowEventNotCancelled(address ticket);
+    /// @dev Only the current holder of the ticket claims its refund.
+    error EscrowNotTicketHolder(address account, address holder);
+    /// @dev The refund of this ticket was already paid.
+    error EscrowAlreadyRefunded(address ticket, uint256 tokenId);
+    /// @dev The ticket was not paid on chain (card orders are refunded off chain).
+    error EscrowNothingToRefund(address ticket, uint256 tokenId);
+    /// @dev Nothing is owed to the caller.
+    error EscrowNothingToWithdraw(address account, address currency);
+    /// @dev Only the marketplace credits payees.
+    error EscrowNotMarketplace(address account);
+    /// @dev Neither the native coin nor the allowed ERC-20.
+    error EscrowCurrencyNotAllowed(address currency);
+    /// @dev `payees` and `amounts` differ in length.
+    error EscrowLengthMismatch(uint256 payees, uint256 amounts);
+    /// @dev Credits to the zero address could never be withdrawn.
+    error EscrowInvalidPayee(address payee);
+    /// @dev The native value sent is not the sum credited (or is nonzero for an ERC-20 credit).
+    error EscrowWrongPayment(uint256 expected, uint256 received);
+    /// @dev After crediting, the escrow's ERC-20 balance does not cover what it owes in that token.
+    error EscrowUnbackedCredit(address currency, uint256 balance, uint256 owed);
+    /// @dev An address that must be set is zero.
+    error EscrowInvalidAddress(address account);
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    /// @param trustedForwarder_ the platform's ERC2771Forwarder
+    constructor(address trustedForwarder_) ERC2771ContextUpgradeable(trustedForwarder_) {
+        _disableInitializers();
+    }
+
+    /**
+     * @notice Sets up the proxy.
+     * @param factory_ the TicketFactory proxy (registry and role holder)
+     * @dev Requirements: `factory_` nonzero.
+     */
+    function initialize(address factory_) external initializer {
+        if (factory_ == address(0)) revert EscrowInvalidAddress(factory_);
+        _getEscrowStorage().factory = ITicketFactory(factory_);
+    }
+
+    /**
+     * @notice Records the payment of a primary sale. Called by the ticket contract inside `buy`.
+     * @param buyer who bought
+     * @param firstTokenId first ticket bought
+     * @param quantity tickets bought
+     * @dev Requirements: caller is a ticket contract registered in the factory.
+     * Emits {PrimaryDeposited}.
+     */
+    function depositPrimary(address buyer, uint256 firstTokenId, uint256 quantity) external payable nonReentrant {
+        EscrowStorage storage $ = _getEscrowStorage();
+        address ticket = msg.sender;
+        if ($.factory.eventOf(ticket) == 0) revert EscrowUnknownTicket(ticket);
+        $.proceeds[ticket] += msg.value;
+        $.totalOwed[address(0)] += msg.value;
+        emit PrimaryDeposited(ticket, buyer, firstTokenId, quantity, msg.value);
+    }
+
+    /**
+     * @notice Pays the primary-sale proceeds of `ticket` to the event's promoter.
+     * @param ticket the event's ticket contract
+     * @return amount wei paid
+     * @dev Requirements: `ticket` registered; caller is its promoter; the show has started; the event is not
+     * cancelled; proceeds nonzero. Emits {ProceedsWithdrawn}.
+     */
+    function withdrawProceeds(address ticket) external nonReentrant returns (uint256 amount) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        _requireRegistered($, ticket);
+        address account = _msgSender();
+        address promoter = IConcertTicket(ticket).promoter();
+        if (account != promoter) revert EscrowNotPromoter(account, promoter);
+        if (IConcertTicket(ticket).isCancelled()) revert EscrowEventCancelled(ticket);
+        uint64 startsAt = IConcertTicket(ticket).startsAt();
+        if (block.timestamp < startsAt) revert EscrowEventNotStarted(ticket, startsAt);
+        amount = $.proceeds[ticket];
+        if (amount == 0) revert EscrowNothingToWithdraw(account, address(0));
+        $.proceeds[ticket] = 0;
+        $.totalOwed[address(0)] -= amount;
+        emit ProceedsWithdrawn(ticket, promoter, amount);
+        Address.sendValue(payable(promoter), amount);
+    }
+
+    /**
+     * @notice Pays the holder of a cancelled event's ticket what was paid for it on chain, once per ticket.
+     * @param ticket the event's ticket contract
+     * @param tokenId the ticket
+     * @return amount wei paid (the ticket's `primaryPaid`)
+     * @dev Requirements: `ticket` registered and cancelled; caller holds `tokenId`; not refunded yet; the
+     * ticket was bought on chain. Emits {RefundClaimed}.
+     */
+    function claimRefund(address ticket, uint256 tokenId) external nonReentrant returns (uint256 amount) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        _requireRegistered($, ticket);
+        if (!IConcertTicket(ticket).isCancelled()) revert EscrowEventNotCancelled(ticket);
+        address account = _msgSender();
+        address holder = IConcertTicket(ticket).ownerOf(tokenId);
+        if (account != holder) revert EscrowNotTicketHolder(account, holder);
+        if ($.refunded[ticket][tokenId]) revert EscrowAlreadyRefunded(ticket, tokenId);
+        amount = IConcertTicket(ticket).primaryPaid(tokenId);
+        if (amount == 0) revert EscrowNothingToRefund(ticket, tokenId);
+        $.refunded[ticket][tokenId] = true;
+        // Primary payments of a ticket contract are all in its proceeds, and a cancelled event's proceeds
+        // are never withdrawn, so each refund is covered (checked arithmetic as a second line of defence).
+        $.proceeds[ticket] -= amount;
+        $.totalOwed[address(0)] -= amount;
+        emit RefundClaimed(ticket, tokenId, holder, amount);
+        Address.sendValue(payable(holder), amount);
+    }
+
+    /**
+     * @notice Credits marketplace payouts (seller, royalty, fee) to be withdrawn by each payee.
+     * @param currency address(0) for the native coin, else the allowed ERC-20
+     * @param payees who is owed
+     * @param amounts how much each is owed
+     * @dev Requirements: caller is the factory's marketplace; equal lengths; no zero payee; native:
+     * `msg.value` equals the sum; ERC-20: no value sent, `currency` is the allowed token, and the escrow's
+     * token balance covers everything owed in it afterwards (the marketplace transfers first).
+     * Emits {Credited} per payee.
+     */
+    function credit(address currency, address[] calldata payees, uint256[] calldata amounts)
+        external
+        payable
+        nonReentrant
+    {
+        EscrowStorage storage $ = _getEscrowStorage();
+        address marketplace = $.factory.marketplace();
+        if (msg.sender != marketplace || marketplace == address(0)) revert EscrowNotMarketplace(msg.sender);
+        if (currency != address(0) && currency != $.allowedToken) revert EscrowCurrencyNotAllowed(currency);
+        if (payees.length != amounts.length) revert EscrowLengthMismatch(payees.length, amounts.length);
+        uint256 total;
+        for (uint256 i = 0; i < payees.length; ++i) {
+            address payee = payees[i];
+            if (payee == address(0)) revert EscrowInvalidPayee(payee);
+            $.credits[payee][currency] += amounts[i];
+            total += amounts[i];
+            emit Credited(payee, currency, amounts[i]);
+        }
+        uint256 owed = $.totalOwed[currency] + total;
+        $.totalOwed[currency] = owed;
+        if (currency == address(0)) {
+            if (msg.value != total) revert EscrowWrongPayment(total, msg.value);
+        } else {
+            if (msg.value != 0) revert EscrowWrongPayment(0, msg.value);
+            uint256 balance = IERC20(currency).balanceOf(address(this));
+            if (balance < owed) revert EscrowUnbackedCredit(currency, balance, owed);
+        }
+    }
+
+    /**
+     * @notice Pays the caller everything credited to it in `currency`.
+     * @param currency address(0) for the native coin, else an ERC-20 credited before
+     * @return amount what was paid
+     * @dev Requirements: something is owed. Emits {Withdrawn}.
+     */
+    function withdraw(address currency) external nonReentrant returns (uint256 amount) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        address payee = _msgSender();
+        amount = $.credits[payee][currency];
+        if (amount == 0) revert EscrowNothingToWithdraw(payee, currency);
+        $.credits[payee][currency] = 0;
+        $.totalOwed[currency] -= amount;
+        emit Withdrawn(payee, currency, amount);
+        if (currency == address(0)) {
+            Address.sendValue(payable(payee), amount);
+        } else {
+            IERC20(currency).safeTransfer(payee, amount);
+        }
+    }
+
+    /**
+     * @notice Sets the one ERC-20 `credit` accepts besides the native coin (zero: none). Credits already
+     * made in a previous token stay withdrawable.
+     * @param token the ERC-20 (TestUSDC locally, USDC on a real network)
+     * @dev Requirements: caller holds DEFAULT_ADMIN_ROLE on the factory. Emits {AllowedTokenSet}.
+     */
+    function setAllowedToken(address token) external {
+        _checkAdmin();
+        _getEscrowStorage().allowedToken = token;
+        emit AllowedTokenSet(token);
+    }
+
+    /// @notice The TicketFactory this escrow trusts.
+    function factory() external view returns (address) {
+        return address(_getEscrowStorage().factory);
+    }
+
+    /// @notice The ERC-20 accepted by `credit` besides the native coin.
+    function allowedToken() external view returns (address) {
+        return _getEscrowStorage().allowedToken;
+    }
+
+    /// @notice Unpaid primary-sale proceeds of `ticket`, wei.
+    function proceeds(address ticket) external view returns (uint256) {
+        return _getEscrowStorage().proceeds[ticket];
+    }
+
+    /// @notice What `payee` may withdraw in `currency`.
+    function credits(address payee, address currency) external view returns (uint256) {
+        return _getEscrowStorage().credits[payee][currency];
+    }
+
+    /// @notice Whether the refund of `tokenId` of `ticket` was paid.
+    function refunded(address ticket, uint256 tokenId) external view returns (bool) {
+        return _getEscrowStorage().refunded[ticket][tokenId];
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function totalOwed(address currency) external view returns (uint256) {
+        return _getEscrowStorage().totalOwed[currency];
+    }
+
+    /// @dev Upgrades need the factory's DEFAULT_ADMIN_ROLE.
+    function _authorizeUpgrade(address) internal view override {
+        _checkAdmin();
+    }
+
+    function _checkAdmin() private view {
+        address account = _msgSender();
+        // DEFAULT_ADMIN_ROLE is bytes32(0) in every AccessControl.
+        if (!_getEscrowStorage().factory.hasRole(bytes32(0), account)) revert EscrowUnauthorized(account, bytes32(0));
+    }
+
+    function _requireRegistered(EscrowStorage storage $, address ticket) private view {
+        if ($.factory.eventOf(ticket) == 0) revert EscrowUnknownTicket(ticket);
+    }
+
+    function _getEscrowStorage() private pure returns (EscrowStorage storage $) {
+        assembly ("memory-safe") {
+            $.slot := ESCROW_STORAGE_LOCATION
+        }
+    }
+}
