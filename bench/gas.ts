@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getAddress, keccak256, parseEther, toHex, type Address, type Hash } from "viem";
+import { getAddress, keccak256, parseEther, toHex, zeroHash, type Address, type Hash, type Hex } from "viem";
 
 process.env.HARDHAT_NETWORK = "hardhat";
 const { default: hre } = await import("hardhat");
@@ -54,12 +54,20 @@ const MID = 49n;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/** Receipt gasUsed of a transaction; throws when it did not succeed. */
-async function gasOf(write: Promise<Hash>): Promise<bigint> {
+/** Receipt gasUsed (and calldata gas) of one transaction; throws when it did not succeed. */
+async function tx(write: Promise<Hash>): Promise<Measure> {
   const hash = await write;
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
-  return receipt.gasUsed;
+  const { input } = await publicClient.getTransaction({ hash });
+  return { gas: receipt.gasUsed, calldata: calldataGas(input), units: 1n, txs: 1 };
+}
+
+/** Intrinsic calldata gas: 4 per zero byte, 16 per other byte. */
+function calldataGas(input: Hex): bigint {
+  let gas = 0n;
+  for (let i = 2; i < input.length; i += 2) gas += input.slice(i, i + 2) === "00" ? 4n : 16n;
+  return gas;
 }
 
 /** A deterministic address nobody has used yet (same on every run, so the numbers repeat). */
@@ -98,16 +106,29 @@ const OZ_CHUNK = 50n;
 // Measurements
 // ---------------------------------------------------------------------------------------------
 
-/** A per-unit figure kept as an exact fraction num/den (gas per ticket of a batch, a lifecycle, …). */
+/** A per-unit figure kept as an exact fraction gas/units (gas per ticket of a batch, a lifecycle, …). */
 interface Measure {
   /** total receipt gas of the transaction(s) measured */
   gas: bigint;
+  /** of which intrinsic calldata gas */
+  calldata: bigint;
   /** tickets (or other units) the gas is shared by; 1 for a single operation */
   units: bigint;
   /** transactions the gas was measured over */
   txs: number;
 }
-const m = (gas: bigint, units = 1n, txs = 1): Measure => ({ gas, units, txs });
+/** The transactions `ms` together, shared by `units` tickets. */
+function per(ms: Measure | Measure[], units = 1n): Measure {
+  const list = Array.isArray(ms) ? ms : [ms];
+  return {
+    gas: list.reduce((a, x) => a + x.gas, 0n),
+    calldata: list.reduce((a, x) => a + x.calldata, 0n),
+    units,
+    txs: list.reduce((a, x) => a + x.txs, 0),
+  };
+}
+/** A bare gas figure (a reference number). */
+const ref = (gas: bigint): Measure => ({ gas, calldata: 0n, units: 1n, txs: 1 });
 
 interface Baselines {
   oz: {
@@ -135,16 +156,14 @@ async function measureBaselines(): Promise<Baselines> {
   // ---- (a) OpenZeppelin ERC721 + TicketData as written ----
   const oz = await hre.viem.deployContract("BaselineOZTicket", [1n, FACE]);
   const ozMint = async (to: Address, n: bigint): Promise<Measure> => {
-    let gas = 0n;
-    let txs = 0;
+    const txs: Measure[] = [];
     for (let done = 0n; done < n; done += OZ_CHUNK) {
       const k = n - done < OZ_CHUNK ? n - done : OZ_CHUNK;
       const first = (await oz.read.totalMinted()) + 1n;
       const ids = range(first, k);
-      gas += await gasOf(oz.write.mintBatch([to, ids.map(seatInfo), ids.map(metadataURI)], { account: deployer.account }));
-      txs++;
+      txs.push(await tx(oz.write.mintBatch([to, ids.map(seatInfo), ids.map(metadataURI)], { account: deployer.account })));
     }
-    return m(gas, n, txs);
+    return per(txs, n);
   };
   // Warm-up: the event has already issued a ticket (counters are non-zero, as in steady state).
   await ozMint(freshAddress("oz:warm"), 1n);
@@ -161,61 +180,61 @@ async function measureBaselines(): Promise<Baselines> {
     mid.originalOwner === ozHolder.account.address &&
     mid.metadataURI === metadataURI(ozFirst + MID);
 
-  const ozMintPlain = m(await gasOf(oz.write.mintPlain([freshAddress("oz:plain"), BATCH], { account: deployer.account })), BATCH);
+  const ozMintPlain = per(await tx(oz.write.mintPlain([freshAddress("oz:plain"), BATCH], { account: deployer.account })), BATCH);
 
-  let ozMintMany = m(0n, BATCH, 0);
+  const manyTxs: Measure[] = [];
   {
     const recipients = freshAddresses("oz:many", BATCH);
     for (let done = 0n; done < BATCH; done += OZ_CHUNK) {
       const first = (await oz.read.totalMinted()) + 1n;
       const ids = range(first, OZ_CHUNK);
       const to = recipients.slice(Number(done), Number(done + OZ_CHUNK));
-      const gas = await gasOf(oz.write.mintTo([to, ids.map(seatInfo), ids.map(metadataURI)], { account: deployer.account }));
-      ozMintMany = m(ozMintMany.gas + gas, BATCH, ozMintMany.txs + 1);
+      manyTxs.push(await tx(oz.write.mintTo([to, ids.map(seatInfo), ids.map(metadataURI)], { account: deployer.account })));
     }
   }
+  const ozMintMany = per(manyTxs, BATCH);
 
   const ozBuy = async (label: string, n: bigint) => {
     const buyer = await freshAccount(label);
     const first = (await oz.read.totalMinted()) + 1n;
     const ids = range(first, n);
-    return m(await gasOf(oz.write.buy([ids.map(seatInfo), ids.map(metadataURI)], { account: buyer.account, value: FACE * n })), n);
+    return per(await tx(oz.write.buy([ids.map(seatInfo), ids.map(metadataURI)], { account: buyer.account, value: FACE * n })), n);
   };
   const ozBuy1 = await ozBuy("oz:buy1", 1n);
   const ozBuy4 = await ozBuy("oz:buy4", 4n);
 
-  const ozTransfer = m(
-    await gasOf(
+  const ozTransfer = per(
+    await tx(
       oz.write.transferFrom([ozHolder.account.address, freshAddress("oz:resale"), ozFirst + MID], { account: ozHolder.account }),
     ),
   );
-  const ozCheckIn = m(await gasOf(oz.write.checkIn([range(ozFirst, BATCH)], { account: deployer.account })), BATCH);
+  const ozCheckIn = per(await tx(oz.write.checkIn([range(ozFirst, BATCH)], { account: deployer.account })), BATCH);
 
   // ---- (b) ERC721A, no ticket data ----
   const a = await hre.viem.deployContract("BaselineERC721A", [FACE]);
-  await gasOf(a.write.mintBatch([freshAddress("a:warm"), 1n], { account: deployer.account }));
+  await tx(a.write.mintBatch([freshAddress("a:warm"), 1n], { account: deployer.account }));
   const aHolder = await freshAccount("a:holder");
   const aFirst = await a.read.totalSupply().then((s) => s + 1n); // _startTokenId() = 1, nothing burned
-  const aMintOne = m(await gasOf(a.write.mintBatch([aHolder.account.address, BATCH], { account: deployer.account })), BATCH);
-  const aMintMany = m(await gasOf(a.write.mintTo([freshAddresses("a:many", BATCH)], { account: deployer.account })), BATCH);
+  const aMintOne = per(await tx(a.write.mintBatch([aHolder.account.address, BATCH], { account: deployer.account })), BATCH);
+  const aMintMany = per(await tx(a.write.mintTo([freshAddresses("a:many", BATCH)], { account: deployer.account })), BATCH);
   const aBuy = async (label: string, n: bigint) => {
     const buyer = await freshAccount(label);
-    return m(await gasOf(a.write.buy([n], { account: buyer.account, value: FACE * n })), n);
+    return per(await tx(a.write.buy([n], { account: buyer.account, value: FACE * n })), n);
   };
   const aBuy1 = await aBuy("a:buy1", 1n);
   const aBuy4 = await aBuy("a:buy4", 4n);
-  const aTransfer = m(
-    await gasOf(a.write.transferFrom([aHolder.account.address, freshAddress("a:resale"), aFirst + MID], { account: aHolder.account })),
+  const aTransfer = per(
+    await tx(a.write.transferFrom([aHolder.account.address, freshAddress("a:resale"), aFirst + MID], { account: aHolder.account })),
   );
-  const aCheckIn = m(await gasOf(a.write.checkIn([range(aFirst, BATCH)], { account: deployer.account })), BATCH);
+  const aCheckIn = per(await tx(a.write.checkIn([range(aFirst, BATCH)], { account: deployer.account })), BATCH);
 
   // ---- (c) minimal approval-based listing, selling a baseline (a) ticket ----
   const listing = await hre.viem.deployContract("BaselineListing", []);
   const listed = ozFirst + 60n;
-  await gasOf(oz.write.approve([listing.address, listed], { account: ozHolder.account }));
-  const list = m(await gasOf(listing.write.list([oz.address, listed, FACE], { account: ozHolder.account })));
+  await tx(oz.write.approve([listing.address, listed], { account: ozHolder.account }));
+  const list = per(await tx(listing.write.list([oz.address, listed, FACE], { account: ozHolder.account })));
   const listingBuyer = await freshAccount("listing:buyer");
-  const listingBuy = m(await gasOf(listing.write.buy([oz.address, listed], { account: listingBuyer.account, value: FACE })));
+  const listingBuy = per(await tx(listing.write.buy([oz.address, listed], { account: listingBuyer.account, value: FACE })));
   if ((await oz.read.ownerOf([listed])) !== listingBuyer.account.address) throw new Error("listing buy did not transfer");
 
   return {
@@ -234,10 +253,139 @@ async function measureBaselines(): Promise<Baselines> {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Platform
+// ---------------------------------------------------------------------------------------------
+
+type PlatformKey =
+  | "mintOne"
+  | "mintMany"
+  | "mintManyRefs"
+  | "buy1"
+  | "buy4"
+  | "transfer"
+  | "checkIn"
+  | "fill"
+  | "fractionalize"
+  | "redeem"
+  | "buyout"
+  | "cashOut"
+  | "refund"
+  | "proceeds";
+
+interface PlatformResults {
+  measures: Partial<Record<PlatformKey, Measure>>;
+  /** why a row could not be measured */
+  missing: Partial<Record<PlatformKey, string>>;
+  /** ticketData of the 50th token of the one-holder batch has every field of the seed's TicketData */
+  dataComplete: boolean;
+  dataNote: string;
+}
+
+const NOT_MERGED = "not measured (contract not merged yet)";
+
+async function measurePlatform(): Promise<PlatformResults> {
+  const out: PlatformResults = { measures: {}, missing: {}, dataComplete: false, dataNote: "" };
+  if (!(await hre.artifacts.artifactExists("PaymentEscrow"))) {
+    for (const k of ["mintOne", "mintMany", "mintManyRefs", "buy1", "buy4", "transfer", "checkIn", "refund", "proceeds"] as const) out.missing[k] = NOT_MERGED;
+  }
+  const hasMarket = await hre.artifacts.artifactExists("Marketplace");
+  const hasFractions = await hre.artifacts.artifactExists("FractionalTicketOwnership");
+  if (!hasMarket) out.missing.fill = NOT_MERGED;
+  if (!hasFractions) for (const k of ["fractionalize", "redeem", "buyout", "cashOut"] as const) out.missing[k] = NOT_MERGED;
+  if (out.missing.mintOne) return out;
+
+  // The core team's deployment (test/contracts/platform.ts): proxies, roles, escrow, forwarder.
+  const { platformFixture } = await import("../test/contracts/platform");
+  const p = await platformFixture();
+  const TIERS = [{ price: FACE, supply: 2_000 }];
+  const DAY = 86_400n;
+  const latest = async () => (await publicClient.getBlock()).timestamp;
+  const ev = await p.createEvent({ tiers: TIERS, startsAt: (await latest()) + 30n * DAY });
+  const t = ev.ticket;
+  const fromMinter = { account: p.minter.account };
+  const nextId = async () => (await t.read.totalMinted()) + 1n;
+
+  // Warm-up: the event has already sold a ticket on chain (escrow proceeds and counters non-zero).
+  const warm = await freshAccount("p:warm");
+  await tx(t.write.buy([0n, 1n], { account: warm.account, value: FACE }));
+
+  // Mint 100 to one holder (complimentary batch: no order references).
+  const holder = await freshAccount("p:holder");
+  const first = await nextId();
+  out.measures.mintOne = per(
+    await tx(t.write.mintBatch([0n, Array(Number(BATCH)).fill(holder.account.address), Array(Number(BATCH)).fill(zeroHash)], fromMinter)),
+    BATCH,
+  );
+  {
+    const id = first + MID;
+    const d = await t.read.ticketData([id]);
+    const problems: string[] = [];
+    if (d.eventId !== ev.eventId) problems.push("eventId");
+    if (d.tierId !== 0n || d.seatNumber === 0n) problems.push("seat");
+    if (d.price !== FACE) problems.push("price");
+    if (d.mintedAt === 0n) problems.push("mintedAt");
+    if (d.isFractional || d.totalFractions !== 0n) problems.push("isFractional/totalFractions");
+    if (getAddress(d.originalOwner) !== holder.account.address) problems.push("originalOwner");
+    if (!d.metadataURI.endsWith(id.toString())) problems.push("metadataURI");
+    out.dataComplete = problems.length === 0;
+    out.dataNote = out.dataComplete
+      ? `token ${id}: eventId ${d.eventId}, tier ${d.tierId} seat ${d.seatNumber}, price, mintedAt, owner, ${d.metadataURI}`
+      : `incomplete: ${problems.join(", ")}`;
+  }
+
+  // Mint 100 to 100 buyers: without order references (the issue's floor: owner record + balance), and as
+  // card orders with one order reference each (recorded so it is never minted twice: one more fresh slot).
+  {
+    const recipients = freshAddresses("p:many", BATCH);
+    out.measures.mintMany = per(await tx(t.write.mintBatch([0n, recipients, recipients.map(() => zeroHash)], fromMinter)), BATCH);
+    const carded = freshAddresses("p:orders", BATCH);
+    const refs = carded.map((_, i) => keccak256(toHex(`order-line-${i}`)));
+    out.measures.mintManyRefs = per(await tx(t.write.mintBatch([0n, carded, refs], fromMinter)), BATCH);
+  }
+
+  const buy = async (label: string, n: bigint) => {
+    const buyer = await freshAccount(label);
+    const firstBought = await nextId();
+    return { measure: per(await tx(t.write.buy([0n, n], { account: buyer.account, value: FACE * n })), n), buyer, firstBought };
+  };
+  out.measures.buy1 = (await buy("p:buy1", 1n)).measure;
+  const buy4 = await buy("p:buy4", 4n);
+  out.measures.buy4 = buy4.measure;
+
+  out.measures.transfer = per(
+    await tx(t.write.transferFrom([holder.account.address, freshAddress("p:resale"), first + MID], { account: holder.account })),
+  );
+  out.measures.checkIn = per(await tx(t.write.checkIn([range(first, BATCH)], { account: p.scanner.account })), BATCH);
+
+  // Escrow refund claim: a second event, a ticket bought on chain, the promoter cancels.
+  {
+    const ev2 = await p.createEvent({ name: "Cancelled Night", tiers: TIERS, startsAt: (await latest()) + 30n * DAY });
+    const t2 = ev2.ticket;
+    await tx(t2.write.buy([0n, 1n], { account: (await freshAccount("p2:warm")).account, value: FACE }));
+    const fan = await freshAccount("p2:fan");
+    const id = (await t2.read.totalMinted()) + 1n;
+    await tx(t2.write.buy([0n, 2n], { account: fan.account, value: FACE * 2n }));
+    await tx(t2.write.cancelEvent({ account: p.promoter.account }));
+    out.measures.refund = per(await tx(p.escrow.write.claimRefund([t2.address, id], { account: fan.account })));
+  }
+
+  // Promoter proceeds withdrawal: last, once the show has started (sales are closed then).
+  await hre.network.provider.request({ method: "evm_setNextBlockTimestamp", params: [toHex(ev.startsAt + 1n)] });
+  out.measures.proceeds = per(await tx(p.escrow.write.withdrawProceeds([t.address], { account: p.promoter.account })));
+  void buy4;
+  return out;
+}
+
 /** mint share + one resale transfer + check-in share, per ticket, as an exact fraction over BATCH. */
 function lifecycle(mintOne: Measure, transfer: Measure, checkIn: Measure): Measure {
   if (mintOne.units !== BATCH || checkIn.units !== BATCH) throw new Error("lifecycle expects batches of 100");
-  return { gas: mintOne.gas + transfer.gas * BATCH + checkIn.gas, units: BATCH, txs: mintOne.txs + transfer.txs + checkIn.txs };
+  return {
+    gas: mintOne.gas + transfer.gas * BATCH + checkIn.gas,
+    calldata: mintOne.calldata + transfer.calldata * BATCH + checkIn.calldata,
+    units: BATCH,
+    txs: mintOne.txs + transfer.txs + checkIn.txs,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,9 +433,7 @@ function fmtUsd(micro: bigint): string {
 const withinFactor = (hundredths: bigint, base: Measure) => (v: Measure) => v.gas * base.units * 100n <= hundredths * base.gas * v.units;
 const perUnitAtMost = (limit: bigint) => (v: Measure) => v.gas <= limit * v.units;
 
-const NOT_MERGED = "not measured (contract not merged yet)";
-
-function buildRows(b: Baselines): Row[] {
+function buildRows(b: Baselines, pl: PlatformResults): Row[] {
   const lifeOz = lifecycle(b.oz.mintOne, b.oz.transfer, b.oz.checkIn);
   const lifeA = lifecycle(b.a.mintOne, b.a.transfer, b.a.checkIn);
   const betterLife = lifeOz.gas * lifeA.units <= lifeA.gas * lifeOz.units ? lifeOz : lifeA;
@@ -296,13 +442,13 @@ function buildRows(b: Baselines): Row[] {
     { label: "(a)", base: oz },
     { label: "(b)", base: a },
   ];
-  const platform = (op: string, compare?: Comparison[], goal?: Goal): Row => ({
-    op,
-    who: "platform",
-    compare,
-    goal,
-    missing: NOT_MERGED,
-  });
+  const platform = (op: string, key: PlatformKey | Measure | undefined, compare?: Comparison[], goal?: Goal): Row => {
+    const value = typeof key === "string" ? pl.measures[key] : key;
+    const missing = typeof key === "string" ? pl.missing[key] : undefined;
+    return { op, who: "platform", value, compare, goal, missing: value ? undefined : (missing ?? NOT_MERGED), composite: typeof key === "object" };
+  };
+  const pm = pl.measures;
+  const lifePlatform = pm.mintOne && pm.transfer && pm.checkIn ? lifecycle(pm.mintOne, pm.transfer, pm.checkIn) : undefined;
 
   return [
     { op: "Mint 100 to one holder", who: "(a) OZ + TicketData", value: b.oz.mintOne, goal: dataGoal(b.oz.dataComplete) },
@@ -313,53 +459,57 @@ function buildRows(b: Baselines): Row[] {
       reference: { text: "NOTES", gas: 2_603_484n },
     },
     { op: "Mint 100 to one holder", who: "(b) ERC721A `_mint(100)`", value: b.a.mintOne, reference: { text: "NOTES", gas: 264_286n } },
-    platform("Mint 100 to one holder (ticketData complete)", vsAB(b.oz.mintOne, b.a.mintOne), {
-      text: "≤ 2,700 / ticket",
-      pass: perUnitAtMost(2_700n),
+    platform("Mint 100 to one holder (ticketData complete)", "mintOne", vsAB(b.oz.mintOne, b.a.mintOne), {
+      text: "≤ 2,700 / ticket + TicketData readable",
+      pass: (v) => perUnitAtMost(2_700n)(v) && pl.dataComplete,
     }),
 
     { op: "Mint 100 to 100 buyers", who: "(a) OZ + TicketData", value: b.oz.mintMany },
     { op: "Mint 100 to 100 buyers", who: "(b) ERC721A", value: b.a.mintMany },
-    platform("Mint 100 to 100 buyers (`mintBatch`)", vsAB(b.oz.mintMany, b.a.mintMany), {
+    platform("Mint 100 to 100 buyers (`mintBatch`, no order refs)", "mintMany", vsAB(b.oz.mintMany, b.a.mintMany), {
+      text: "≤ 47,000 / ticket",
+      pass: perUnitAtMost(47_000n),
+    }),
+    platform("Mint 100 to 100 buyers (`mintBatch`, 100 order refs)", "mintManyRefs", vsAB(b.oz.mintMany, b.a.mintMany), {
       text: "≤ 47,000 / ticket",
       pass: perUnitAtMost(47_000n),
     }),
 
     { op: "Buy ×1", who: "(a) OZ + TicketData", value: b.oz.buy1 },
     { op: "Buy ×1", who: "(b) ERC721A", value: b.a.buy1 },
-    platform("Buy ×1 (`buy`, payment to escrow)", vsAB(b.oz.buy1, b.a.buy1)),
+    platform("Buy ×1 (`buy`, payment to escrow)", "buy1", vsAB(b.oz.buy1, b.a.buy1)),
     { op: "Buy ×4", who: "(a) OZ + TicketData", value: b.oz.buy4 },
     { op: "Buy ×4", who: "(b) ERC721A", value: b.a.buy4 },
-    platform("Buy ×4 (`buy`, payment to escrow)", vsAB(b.oz.buy4, b.a.buy4)),
+    platform("Buy ×4 (`buy`, payment to escrow)", "buy4", vsAB(b.oz.buy4, b.a.buy4)),
 
     { op: "Transfer, mid-batch token, fresh recipient", who: "(a) OZ", value: b.oz.transfer, reference: { text: "NOTES", gas: 54_839n } },
     { op: "Transfer, mid-batch token, fresh recipient", who: "(b) ERC721A", value: b.a.transfer, reference: { text: "NOTES", gas: 111_639n } },
-    platform("Transfer, mid-batch token, fresh recipient", vsAB(b.oz.transfer, b.a.transfer)),
+    platform("Transfer, mid-batch token, fresh recipient", "transfer", vsAB(b.oz.transfer, b.a.transfer)),
 
     { op: "Check-in, 100 in one tx", who: "(a) OZ mapping", value: b.oz.checkIn },
     { op: "Check-in, 100 in one tx", who: "(b) ERC721A mapping", value: b.a.checkIn },
-    platform("Check-in, 100 in one tx", vsAB(b.oz.checkIn, b.a.checkIn)),
+    platform("Check-in, 100 in one tx", "checkIn", vsAB(b.oz.checkIn, b.a.checkIn)),
 
     { op: "Lifecycle (mint share + transfer + check-in share)", who: "(a) OZ + TicketData", value: lifeOz, composite: true },
     { op: "Lifecycle (mint share + transfer + check-in share)", who: "(b) ERC721A", value: lifeA, composite: true },
-    platform("Lifecycle (mint share + transfer + check-in share)", vsAB(lifeOz, lifeA), {
+    platform("Lifecycle (mint share + transfer + check-in share)", lifePlatform, vsAB(lifeOz, lifeA), {
       text: "≤ 0.75x better baseline",
       pass: withinFactor(75n, betterLife),
     }),
 
     { op: "List (approve not included)", who: "(c) listing", value: b.listing.list, reference: { text: "NOTES", gas: 50_209n } },
     { op: "Buy a listed ticket", who: "(c) listing", value: b.listing.buy, reference: { text: "NOTES", gas: 80_173n } },
-    platform("Marketplace fill, native, fee + royalty + cap", [{ label: "(c)", base: b.listing.buy }], {
+    platform("Marketplace fill, native, fee + royalty + cap", "fill", [{ label: "(c)", base: b.listing.buy }], {
       text: "≤ 1.25x (c)",
       pass: withinFactor(125n, b.listing.buy),
     }),
 
-    platform("Fractionalize into 100"),
-    platform("Redeem (all 100 shares)"),
-    platform("Buyout"),
-    platform("Cash out shares after buyout"),
-    platform("Escrow refund claim (cancelled event)"),
-    platform("Promoter proceeds withdrawal"),
+    platform("Fractionalize into 100", "fractionalize"),
+    platform("Redeem (all 100 shares)", "redeem"),
+    platform("Buyout", "buyout"),
+    platform("Cash out shares after buyout", "cashOut"),
+    platform("Escrow refund claim (cancelled event)", "refund"),
+    platform("Promoter proceeds withdrawal", "proceeds"),
   ];
 }
 
@@ -377,6 +527,7 @@ const HEADERS = [
   "Tx",
   "Units",
   "Gas / unit",
+  "of which calldata",
   "Ratio",
   "Goal",
   "Result",
@@ -385,12 +536,12 @@ const HEADERS = [
 
 function renderRow(r: Row): string[] {
   if (!r.value) {
-    return [r.op, r.who, r.missing ?? "", "", "", "", "", r.goal?.text ?? "", r.goal ? "not measured" : "", ...PRICES.map(() => "")];
+    return [r.op, r.who, r.missing ?? "", "", "", "", "", "", r.goal?.text ?? "", r.goal ? "not measured" : "", ...PRICES.map(() => "")];
   }
   const v = r.value;
   const ratios: string[] = [];
   for (const c of r.compare ?? []) ratios.push(`${ratio(v, c.base)} ${c.label}`);
-  if (r.reference) ratios.push(`${ratio(m(v.gas), m(r.reference.gas))} ${r.reference.text} ${fmtInt(r.reference.gas)}`);
+  if (r.reference) ratios.push(`${ratio(ref(v.gas), ref(r.reference.gas))} ${r.reference.text} ${fmtInt(r.reference.gas)}`);
   let result = "";
   if (r.goal) result = r.goal.pass(v) ? "PASS" : "FAIL";
   return [
@@ -400,6 +551,7 @@ function renderRow(r: Row): string[] {
     String(v.txs),
     r.composite ? "1 ticket" : String(v.units),
     fmtInt(div(v.gas, v.units)),
+    fmtInt(div(v.calldata, v.units)),
     ratios.join("; "),
     r.goal?.text ?? "",
     result,
@@ -409,7 +561,7 @@ function renderRow(r: Row): string[] {
 
 function markdownTable(headers: string[], rows: string[][]): string {
   const esc = (s: string) => s.replace(/\|/g, "\\|");
-  const lines = [`| ${headers.map(esc).join(" | ")} |`, `| ${headers.map((h, i) => (i >= 2 && i <= 5 ? "---:" : "---")).join(" | ")} |`];
+  const lines = [`| ${headers.map(esc).join(" | ")} |`, `| ${headers.map((h, i) => (i >= 2 && i <= 6 ? "---:" : "---")).join(" | ")} |`];
   for (const r of rows) lines.push(`| ${r.map(esc).join(" | ")} |`);
   return lines.join("\n");
 }
@@ -447,7 +599,8 @@ async function environment() {
 
 const env = await environment();
 const baselines = await measureBaselines();
-const rows = buildRows(baselines);
+const platformResults = await measurePlatform();
+const rows = buildRows(baselines, platformResults);
 const table = markdownTable(HEADERS, rows.map(renderRow));
 
 /** $3,000 / $0.25: a price without trailing zeros */
@@ -470,6 +623,7 @@ const section = [
   `- Hardhat ${env.hardhat} (in-process network, hardfork ${env.hardfork}), solc ${env.solc}, optimizer ${env.optimizer}, evm ${env.evm}`,
   `- $ per unit = gas / unit × gas price × coin price. ${assumptions}.`,
   "- Ratio = gas per unit ÷ the baseline's gas per unit; (a) OZ ERC721 + TicketData, (b) ERC721A, (c) minimal listing.",
+  ...(platformResults.dataNote ? [`- Platform \`ticketData\` check (mint to one holder): ${platformResults.dataNote}`] : []),
   `- Osaka caps a transaction at ${fmtInt(TX_GAS_CAP)} gas (EIP-7825): baseline (a)'s 100-ticket mints are sent in chunks of ${OZ_CHUNK} (column Tx) and summed.`,
   "",
   table,
