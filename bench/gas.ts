@@ -10,12 +10,13 @@
 /// <reference path="../artifacts/contracts/bench/BaselineOZTicket.sol/artifacts.d.ts" />
 /// <reference path="../artifacts/contracts/bench/BaselineERC721A.sol/artifacts.d.ts" />
 /// <reference path="../artifacts/contracts/bench/BaselineListing.sol/artifacts.d.ts" />
+/// <reference path="../artifacts/contracts/FractionalTicketOwnership.sol/artifacts.d.ts" />
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getAddress, keccak256, parseEther, toHex, zeroHash, type Address, type Hash, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, parseEther, toHex, zeroHash, type Address, type Hash, type Hex } from "viem";
 
 process.env.HARDHAT_NETWORK = "hardhat";
 const { default: hre } = await import("hardhat");
@@ -298,6 +299,20 @@ async function measurePlatform(): Promise<PlatformResults> {
   // The core team's deployment (test/contracts/platform.ts): proxies, roles, escrow, forwarder.
   const { platformFixture } = await import("../test/contracts/platform");
   const p = await platformFixture();
+
+  // Fractions vault: implementation(forwarder) + ERC1967Proxy(initialize(factory, uri)), registered on the factory.
+  let vault: Awaited<ReturnType<typeof hre.viem.getContractAt<"FractionalTicketOwnership">>> | undefined;
+  if (hasFractions) {
+    const impl = await hre.viem.deployContract("FractionalTicketOwnership", [p.forwarder.address]);
+    const init = encodeFunctionData({
+      abi: impl.abi,
+      functionName: "initialize",
+      args: [p.factory.address, "https://tickets.example/fractions/{id}.json"],
+    });
+    const proxy = await hre.viem.deployContract("ERC1967Proxy", [impl.address, init]);
+    vault = await hre.viem.getContractAt("FractionalTicketOwnership", proxy.address);
+    await p.setPlatformContracts({ fractions: vault.address });
+  }
   const TIERS = [{ price: FACE, supply: 2_000 }];
   const DAY = 86_400n;
   const latest = async () => (await publicClient.getBlock()).timestamp;
@@ -358,6 +373,29 @@ async function measurePlatform(): Promise<PlatformResults> {
   );
   out.measures.checkIn = per(await tx(t.write.checkIn([range(first, BATCH)], { account: p.scanner.account })), BATCH);
 
+  // Fractions: the buyer of 4 locks one ticket into 100 shares and redeems it; locks another, gives 40
+  // shares to a friend, a stranger buys the ticket out and the friend cashes out (not the last holder).
+  if (vault) {
+    const owner = buy4.buyer;
+    const fromOwner = { account: owner.account };
+    const SHARES = 100n;
+    const BUYOUT = FACE * 2n;
+    const [a, b] = [buy4.firstBought, buy4.firstBought + 1n];
+    await tx(t.write.setApprovalForAll([vault.address, true], fromOwner)); // not counted, as (c)'s approve
+    out.measures.fractionalize = await tx(vault.write.fractionalize([t.address, a, SHARES, BUYOUT], fromOwner));
+    const d = await t.read.ticketData([a]);
+    if (!d.isFractional || d.totalFractions !== SHARES) throw new Error("fractionalized ticket: ticketData does not show the fractions");
+    out.measures.redeem = await tx(vault.write.redeem([await vault.read.fractionId([t.address, a])], fromOwner));
+
+    const idB = await vault.read.fractionId([t.address, b]);
+    await tx(vault.write.fractionalize([t.address, b, SHARES, BUYOUT], fromOwner));
+    const friend = await freshAccount("p:friend");
+    await tx(vault.write.safeTransferFrom([owner.account.address, friend.account.address, idB, 40n, "0x"], fromOwner));
+    const buyer = await freshAccount("p:buyout");
+    out.measures.buyout = await tx(vault.write.buyout([idB], { account: buyer.account, value: BUYOUT }));
+    out.measures.cashOut = await tx(vault.write.cashOut([idB], { account: friend.account }));
+  }
+
   // Escrow refund claim: a second event, a ticket bought on chain, the promoter cancels.
   {
     const ev2 = await p.createEvent({ name: "Cancelled Night", tiers: TIERS, startsAt: (await latest()) + 30n * DAY });
@@ -373,7 +411,6 @@ async function measurePlatform(): Promise<PlatformResults> {
   // Promoter proceeds withdrawal: last, once the show has started (sales are closed then).
   await hre.network.provider.request({ method: "evm_setNextBlockTimestamp", params: [toHex(ev.startsAt + 1n)] });
   out.measures.proceeds = per(await tx(p.escrow.write.withdrawProceeds([t.address], { account: p.promoter.account })));
-  void buy4;
   return out;
 }
 
