@@ -11,12 +11,15 @@
 /// <reference path="../artifacts/contracts/bench/BaselineERC721A.sol/artifacts.d.ts" />
 /// <reference path="../artifacts/contracts/bench/BaselineListing.sol/artifacts.d.ts" />
 /// <reference path="../artifacts/contracts/FractionalTicketOwnership.sol/artifacts.d.ts" />
+/// <reference path="../artifacts/contracts/Marketplace.sol/artifacts.d.ts" />
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeFunctionData, getAddress, keccak256, parseEther, toHex, zeroHash, type Address, type Hash, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, parseEther, toHex, zeroAddress, zeroHash, type Address, type Hash, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { orderTypedData, type Order } from "../app/lib/orders";
 
 process.env.HARDHAT_NETWORK = "hardhat";
 const { default: hre } = await import("hardhat");
@@ -76,12 +79,14 @@ function freshAddress(label: string): Address {
   return getAddress(keccak256(toHex(`ticketchain-bench:${label}`)).slice(0, 42));
 }
 
-/** A deterministic, funded, impersonated account that has never sent or received anything. */
+/**
+ * A deterministic, funded account that has never sent or received anything. A local key (not an
+ * impersonated address) so it can also sign EIP-712 orders; viem signs its transactions itself.
+ */
 async function freshAccount(label: string) {
-  const address = freshAddress(label);
-  await hre.network.provider.request({ method: "hardhat_setBalance", params: [address, toHex(parseEther("10000"))] });
-  await hre.network.provider.request({ method: "hardhat_impersonateAccount", params: [address] });
-  return hre.viem.getWalletClient(address);
+  const account = privateKeyToAccount(keccak256(toHex(`ticketchain-bench:key:${label}`)));
+  await hre.network.provider.request({ method: "hardhat_setBalance", params: [account.address, toHex(parseEther("10000"))] });
+  return { account };
 }
 
 function freshAddresses(label: string, n: bigint): Address[] {
@@ -267,6 +272,7 @@ type PlatformKey =
   | "transfer"
   | "checkIn"
   | "fill"
+  | "sellerWithdraw"
   | "fractionalize"
   | "redeem"
   | "buyout"
@@ -292,7 +298,7 @@ async function measurePlatform(): Promise<PlatformResults> {
   }
   const hasMarket = await hre.artifacts.artifactExists("Marketplace");
   const hasFractions = await hre.artifacts.artifactExists("FractionalTicketOwnership");
-  if (!hasMarket) out.missing.fill = NOT_MERGED;
+  if (!hasMarket) out.missing.fill = out.missing.sellerWithdraw = NOT_MERGED;
   if (!hasFractions) for (const k of ["fractionalize", "redeem", "buyout", "cashOut"] as const) out.missing[k] = NOT_MERGED;
   if (out.missing.mintOne) return out;
 
@@ -312,6 +318,21 @@ async function measurePlatform(): Promise<PlatformResults> {
     const proxy = await hre.viem.deployContract("ERC1967Proxy", [impl.address, init]);
     vault = await hre.viem.getContractAt("FractionalTicketOwnership", proxy.address);
     await p.setPlatformContracts({ fractions: vault.address });
+  }
+
+  // Marketplace: implementation(forwarder) + ERC1967Proxy(initialize(factory, fee, fee recipient, TestUSDC)).
+  let market: Awaited<ReturnType<typeof hre.viem.getContractAt<"Marketplace">>> | undefined;
+  const FEE_BPS = 250; // 2.5 % platform fee (the events carry a 5 % royalty and a 110 % resale cap)
+  if (hasMarket) {
+    const impl = await hre.viem.deployContract("Marketplace", [p.forwarder.address]);
+    const init = encodeFunctionData({
+      abi: impl.abi,
+      functionName: "initialize",
+      args: [p.factory.address, FEE_BPS, p.admin.account.address, p.usdc.address],
+    });
+    const proxy = await hre.viem.deployContract("ERC1967Proxy", [impl.address, init]);
+    market = await hre.viem.getContractAt("Marketplace", proxy.address);
+    await p.setPlatformContracts({ marketplace: market.address });
   }
   const TIERS = [{ price: FACE, supply: 2_000 }];
   const DAY = 86_400n;
@@ -364,7 +385,8 @@ async function measurePlatform(): Promise<PlatformResults> {
     const firstBought = await nextId();
     return { measure: per(await tx(t.write.buy([0n, n], { account: buyer.account, value: FACE * n })), n), buyer, firstBought };
   };
-  out.measures.buy1 = (await buy("p:buy1", 1n)).measure;
+  const buy1 = await buy("p:buy1", 1n);
+  out.measures.buy1 = buy1.measure;
   const buy4 = await buy("p:buy4", 4n);
   out.measures.buy4 = buy4.measure;
 
@@ -394,6 +416,37 @@ async function measurePlatform(): Promise<PlatformResults> {
     const buyer = await freshAccount("p:buyout");
     out.measures.buyout = await tx(vault.write.buyout([idB], { account: buyer.account, value: BUYOUT }));
     out.measures.cashOut = await tx(vault.write.cashOut([idB], { account: friend.account }));
+  }
+
+  // Marketplace: a signed order for one whole ticket, native coin, at face value (cap 110 %), 5 % royalty to the
+  // promoter, 2.5 % platform fee; all paid into the escrow as credits. Warm-up fill first (another seller and
+  // buyer), so the promoter's and the fee recipient's credits are non-zero, as they are in steady state; the
+  // measured seller has never been credited (fresh slot), the ticket was never transferred (fresh owner slot).
+  if (market) {
+    const chainId = await publicClient.getChainId();
+    const expiry = (await latest()) + 7n * DAY;
+    const sell = async (seller: Awaited<ReturnType<typeof freshAccount>>, tokenId: bigint, buyerLabel: string) => {
+      await tx(t.write.approve([market!.address, tokenId], { account: seller.account })); // not counted, as (c)
+      const order: Order = {
+        seller: seller.account.address,
+        token: t.address,
+        tokenId,
+        amount: 1n,
+        price: FACE,
+        currency: zeroAddress,
+        expiry,
+        nonce: await market!.read.nonces([seller.account.address]),
+        salt: BigInt(keccak256(toHex(`salt:${buyerLabel}`))),
+      };
+      const signature = await seller.account.signTypedData(orderTypedData(order, chainId, market!.address));
+      const buyer = await freshAccount(buyerLabel);
+      const measure = await tx(market!.write.fill([order, signature, 1n], { account: buyer.account, value: FACE }));
+      if (getAddress(await t.read.ownerOf([tokenId])) !== buyer.account.address) throw new Error("fill did not deliver");
+      return measure;
+    };
+    await sell(buy1.buyer, buy1.firstBought, "p:fill-warm");
+    out.measures.fill = await sell(buy4.buyer, buy4.firstBought + 2n, "p:fill");
+    out.measures.sellerWithdraw = await tx(p.escrow.write.withdraw([zeroAddress], { account: buy4.buyer.account }));
   }
 
   // Escrow refund claim: a second event, a ticket bought on chain, the promoter cancels.
@@ -541,6 +594,7 @@ function buildRows(b: Baselines, pl: PlatformResults): Row[] {
       pass: withinFactor(125n, b.listing.buy),
     }),
 
+    platform("Seller withdraws the sale's credit (pull payment; (c) pays inside `buy`)", "sellerWithdraw"),
     platform("Fractionalize into 100", "fractionalize"),
     platform("Redeem (all 100 shares)", "redeem"),
     platform("Buyout", "buyout"),
