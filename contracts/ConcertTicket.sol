@@ -239,6 +239,40 @@ contract ConcertTicket is
     }
 
     /**
+     * @notice Issues `quantity` tickets of `tierId` to `to` for one order paid off chain (a card checkout of
+     * several tickets): one order reference for all of them, one storage word per 128 tickets.
+     * @param tierId the tier
+     * @param to the buyer
+     * @param quantity tickets in the order (at least one)
+     * @param orderRef the platform's order id, minted only once, ever; bytes32(0) = no reference
+     * @return firstTokenId the order's tickets are `firstTokenId .. firstTokenId + quantity - 1`
+     * ({tokenForOrder} returns `firstTokenId`)
+     * @dev Requirements: caller holds MINTER_ROLE on the factory; `to` nonzero; `quantity` nonzero; event not
+     * cancelled; before `startsAt`; known tier; enough seats left; `orderRef` not used before.
+     * Emits {Transfer} per ticket and {OrderIssued}.
+     */
+    function mintOrder(uint256 tierId, address to, uint256 quantity, bytes32 orderRef)
+        external
+        nonReentrant
+        returns (uint256 firstTokenId)
+    {
+        _checkFactoryRole(MINTER_ROLE, _msgSender());
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        if (quantity == 0) revert TicketInvalidQuantity(0);
+        Tier memory t;
+        (firstTokenId, t) = _startSale(tierId, quantity);
+        if (orderRef != bytes32(0)) {
+            uint256 existing = _orders[orderRef];
+            if (existing != 0) revert TicketOrderAlreadyFulfilled(orderRef, existing);
+            _orders[orderRef] = firstTokenId;
+        }
+        uint256 meta = (block.timestamp << 160) | (tierId << 200);
+        (uint256 flagIndex, uint256 flagWord) = _issue(to, firstTokenId, quantity, meta, t.sold + 1, NO_WORD, 0);
+        _flags[flagIndex] = flagWord;
+        emit OrderIssued(orderRef, to, tierId, firstTokenId, quantity);
+    }
+
+    /**
      * @notice Marks tickets as used at the door; a checked-in ticket can no longer be transferred.
      * @param tokenIds the tickets scanned
      * @dev Requirements: caller holds scannerRole(eventId) on the factory; event not cancelled; every
@@ -441,7 +475,7 @@ contract ConcertTicket is
         return _config.tierCount;
     }
 
-    /// @notice Token minted for a card order reference, or 0 when not minted yet.
+    /// @notice Token minted for a card order reference (the first one of a {mintOrder}), or 0 when not minted.
     function tokenForOrder(bytes32 orderRef) external view returns (uint256) {
         return _orders[orderRef];
     }

@@ -33,11 +33,14 @@ interface IConcertTicket is IERC721, IERC2981 {
 
     event TicketsPurchased(address indexed buyer, uint256 indexed tierId, uint256 firstTokenId, uint256 quantity, uint256 paid);
     event TicketsIssued(uint256 indexed tierId, uint256 firstTokenId, address[] recipients, bytes32[] orderRefs);
+    /// @notice One card order of `quantity` tickets for one holder, minted by {mintOrder}.
+    event OrderIssued(bytes32 indexed orderRef, address indexed to, uint256 indexed tierId, uint256 firstTokenId, uint256 quantity);
     event TicketCheckedIn(uint256 indexed tokenId, address indexed scanner);
     event EventCancelled(address indexed by);
 
     function buy(uint256 tierId, uint256 quantity) external payable returns (uint256 firstTokenId);
     function mintBatch(uint256 tierId, address[] calldata recipients, bytes32[] calldata orderRefs) external returns (uint256 firstTokenId);
+    function mintOrder(uint256 tierId, address to, uint256 quantity, bytes32 orderRef) external returns (uint256 firstTokenId);
     function checkIn(uint256[] calldata tokenIds) external;
     function cancelEvent() external;
 
