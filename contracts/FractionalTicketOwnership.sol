@@ -272,14 +272,15 @@ contract FractionalTicketOwnership is
     }
 
     /**
-     * @notice After the ticket's event was cancelled, claims the ticket's refund from the escrow (the vault
-     * is the ticket's holder) so the share holders can {cashOut} their part. Anyone may call it.
+     * @notice After the ticket's event was cancelled, claims the ticket's refund from the escrow its sale paid
+     * into (`ticket.escrow()`; the vault is the ticket's holder) so the share holders can {cashOut} their
+     * part. Anyone may call it.
      * @param id the fraction id.
      * @dev Requirements:
      * - the vault is `Locked`;
      * - the ticket's event is cancelled;
-     * - the escrow pays the refund (it refuses a second claim; it cannot have happened while the vault held
-     *   the ticket).
+     * - the escrow pays the refund (it pays each ticket once; nobody can have claimed it before: refunds open
+     *   at cancellation, and a cancelled event's ticket can no longer be moved into the vault).
      *
      * A card-minted ticket (`primaryPaid(tokenId) == 0`) has no on-chain refund: the escrow is not called,
      * the vault becomes `Refunded` with a payout of 0 and the shares can still be burned with {cashOut}.
@@ -288,8 +289,7 @@ contract FractionalTicketOwnership is
      * Emits {RefundCollected}; the escrow emits its {IPaymentEscrow-RefundClaimed}.
      */
     function collectRefund(uint256 id) external nonReentrant {
-        FractionsStorage storage $ = _getFractionsStorage();
-        VaultRecord storage v = $.vaults[id];
+        VaultRecord storage v = _getFractionsStorage().vaults[id];
         if (v.state != VaultState.Locked) revert FractionsNotLocked(id, v.state);
         address ticket = v.ticket;
         uint256 tokenId = v.tokenId;
@@ -298,7 +298,9 @@ contract FractionalTicketOwnership is
         v.state = VaultState.Refunded;
         uint256 amount;
         if (IConcertTicket(ticket).primaryPaid(tokenId) != 0) {
-            address escrow = $.factory.escrow();
+            // The escrow the ticket's sale paid into (cached by the ticket at creation): it holds the refund,
+            // even if the factory has since been pointed at another escrow.
+            address escrow = IConcertTicket(ticket).escrow();
             uint256 balanceBefore = address(this).balance;
             REFUND_PAYER_SLOT.asAddress().tstore(escrow);
             IPaymentEscrow(escrow).claimRefund(ticket, tokenId);

@@ -32,6 +32,10 @@ contract FractionsReentrant is IERC721Receiver, IERC1155Receiver {
     uint256 public reentryAttempts;
     bool public reentrySucceeded;
     bytes public reentryRevertData;
+    bool public rejectTickets;
+
+    /// @notice Raised by `onERC721Received` while `rejectTickets` is set.
+    error FractionsReentrantRejected(uint256 tokenId);
 
     constructor(address vault_) payable {
         vault = vault_;
@@ -43,6 +47,11 @@ contract FractionsReentrant is IERC721Receiver, IERC1155Receiver {
         reentryCall = call;
         reentryValue = value;
         swallowReentryRevert = swallow;
+    }
+
+    /// @notice Makes `onERC721Received` revert (a contract wallet that cannot hold tickets).
+    function setRejectTickets(bool reject) external {
+        rejectTickets = reject;
     }
 
     /// @notice Calls `target` with `data` and `value` as this contract; bubbles any revert.
@@ -60,7 +69,8 @@ contract FractionsReentrant is IERC721Receiver, IERC1155Receiver {
         if (hook == Hook.Receive) _reenter();
     }
 
-    function onERC721Received(address, address, uint256, bytes calldata) external returns (bytes4) {
+    function onERC721Received(address, address, uint256 tokenId, bytes calldata) external returns (bytes4) {
+        if (rejectTickets) revert FractionsReentrantRejected(tokenId);
         if (hook == Hook.ERC721) _reenter();
         return IERC721Receiver.onERC721Received.selector;
     }
