@@ -390,7 +390,7 @@ contract Marketplace is
             s.ticketId = order.tokenId;
         } else if (token != address(0) && token == factory_.fractions()) {
             IFractionalTicketOwnership.Vault memory v = IFractionalTicketOwnership(token).vault(order.tokenId);
-            if (v.ticket == address(0) || v.totalShares == 0) revert MarketplaceUnknownVault(order.tokenId);
+            if (v.totalShares == 0) revert MarketplaceUnknownVault(order.tokenId);
             s.ticket = v.ticket;
             s.ticketId = v.tokenId;
             s.totalShares = v.totalShares;
@@ -433,19 +433,16 @@ contract Marketplace is
         }
     }
 
-    /// @dev Moves the payment into the escrow and credits seller, royalty receiver and platform (non-zero shares only).
+    /// @dev Moves the payment into the escrow and credits the seller, plus royalty receiver and platform when their share is non-zero.
     function _settle(MarketplaceStorage storage $, address escrow, address currency, address seller, Settlement memory s) private {
         if (s.total == 0) return; // a free transfer: nothing to pay or credit
         address[] memory payees = new address[](3);
         uint256[] memory amounts = new uint256[](3);
-        uint256 n;
+        payees[0] = seller;
+        uint256 n = 1;
         // unchecked: royalty + fee ≤ total was checked in {_computeFees}; n counts at most 3 entries.
         unchecked {
-            uint256 sellerAmount = s.total - s.royalty - s.fee;
-            if (sellerAmount != 0) {
-                payees[n] = seller;
-                amounts[n++] = sellerAmount;
-            }
+            amounts[0] = s.total - s.royalty - s.fee;
             if (s.royalty != 0) {
                 payees[n] = s.royaltyReceiver;
                 amounts[n++] = s.royalty;
