@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {TicketFactory} from "../TicketFactory.sol";
 import {PaymentEscrow} from "../PaymentEscrow.sol";
 
@@ -66,4 +68,25 @@ contract UnsafeEscrowUpgrade is PaymentEscrow {
     function run(address target, bytes calldata data) external returns (bool ok) {
         (ok, ) = target.delegatecall(data);
     }
+}
+
+/**
+ * @title EscrowLayoutBreak (TEST ONLY)
+ * @notice An "upgrade" of {PaymentEscrow} whose namespaced storage swaps two fields: the storage layout
+ * check must reject it. Never deployed.
+ * @custom:oz-upgrades-from contracts/PaymentEscrow.sol:PaymentEscrow
+ */
+contract EscrowLayoutBreak is Initializable, UUPSUpgradeable {
+    /// @custom:storage-location erc7201:ticketchain.storage.PaymentEscrow
+    struct EscrowStorage {
+        address allowedToken;
+        address factory;
+    }
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    function _authorizeUpgrade(address) internal override {}
 }
