@@ -200,7 +200,13 @@ contract Marketplace is
     /**
      * @notice Like {fill} for an ERC-20 order, with an EIP-2612 permit from the buyer for this contract
      * (value ≥ `order.price × amount`), so approving and buying take one transaction.
-     * @param deadline, v, r, s the buyer's permit
+     * @param order the seller's order, exactly as signed
+     * @param signature the seller's EIP-712 signature
+     * @param amount units to buy
+     * @param deadline deadline of the buyer's permit
+     * @param v signature of the buyer's permit (v)
+     * @param r signature of the buyer's permit (r)
+     * @param s signature of the buyer's permit (s)
      * @dev Requirements: `order.currency` is an allowed ERC-20 (not the native coin); the permit
      * succeeds, or, if it was already used (for example front-run), the buyer's allowance covers the
      * total; then everything {fill} requires. Emits what {fill} emits and the token's `Approval`.
@@ -274,6 +280,8 @@ contract Marketplace is
 
     /**
      * @notice Accepts or refuses an ERC-20 as the currency of orders (the native coin is always accepted).
+     * @param currency the ERC-20
+     * @param allowed whether orders may be priced in it
      * @dev Requirements: the caller holds the factory's DEFAULT_ADMIN_ROLE; `currency` non-zero.
      * Emits {CurrencyAllowed}.
      */

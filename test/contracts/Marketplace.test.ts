@@ -615,7 +615,7 @@ describe("Marketplace", function () {
     it("moves the caller to the next nonce, returns it and emits NonceIncremented", async function () {
       const m = await loadFixture(marketFixture);
       const { market, seller, buyer } = m;
-      const { result } = await market.simulate.incrementNonce({ account: seller.account });
+      const { result } = await market.simulate.incrementNonce({ account: seller.account.address });
       expect(result).to.equal(1n);
       let receipt = await mined(market.write.incrementNonce({ account: seller.account }));
       expectSame(eventsOf(market, receipt, "NonceIncremented"), [{ seller: seller.account.address, newNonce: 1n }]);
