@@ -175,7 +175,8 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
     {
         EscrowStorage storage $ = _getEscrowStorage();
         address marketplace = $.factory.marketplace();
-        if (msg.sender != marketplace || marketplace == address(0)) revert EscrowNotMarketplace(msg.sender);
+        // A zero marketplace (not deployed) never matches: msg.sender is never the zero address.
+        if (msg.sender != marketplace) revert EscrowNotMarketplace(msg.sender);
         if (currency != address(0) && currency != $.allowedToken) revert EscrowCurrencyNotAllowed(currency);
         if (payees.length != amounts.length) revert EscrowLengthMismatch(payees.length, amounts.length);
         uint256 total;

@@ -3,6 +3,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   encodeAbiParameters,
+  encodeFunctionData,
   keccak256,
   maxUint256,
   parseEther,
@@ -762,6 +763,56 @@ describe("ConcertTicket", function () {
         p.factory.write.setPlatformContracts([p.escrow.address, zeroAddress, zeroAddress], { account: p.admin.account }),
       );
       expect((await p.ticket.read.ticketData([1n])).isFractional).to.equal(false);
+    });
+  });
+
+  describe("when a hostile factory and escrow try to re-enter (the ticket's own guard)", function () {
+    async function hostileFixture() {
+      const base = await eventFixture();
+      const hostile = await hre.viem.deployContract("HostileFactory");
+      await mined(hostile.write.createTicket([base.ticketImplementation.address, base.input]));
+      const ticket = await hre.viem.getContractAt("ConcertTicket", await hostile.read.ticket());
+      return { ...base, hostile, ticket };
+    }
+
+    it("buy → depositPrimary re-entering buy is refused with ReentrancyGuardReentrantCall", async function () {
+      const { hostile, ticket } = await loadFixture(hostileFixture);
+      await mined(
+        hostile.write.arm([encodeFunctionData({ abi: ticket.abi, functionName: "buy", args: [1n, 1n] }), BIG.price], {
+          value: BIG.price,
+        }),
+      );
+      await mined(hostile.write.buy([1n, 1n], { value: BIG.price }));
+      expect(await hostile.read.reentryRevertData()).to.equal("0x3ee5aeb5"); // ReentrancyGuardReentrantCall()
+      expect(await ticket.read.totalMinted()).to.equal(1n);
+    });
+
+    it("mintBatch and mintOrder → hasRole re-entering either is refused with ReentrancyGuardReentrantCall", async function () {
+      const { hostile, ticket, fan1 } = await loadFixture(hostileFixture);
+      const mintOrder = encodeFunctionData({
+        abi: ticket.abi,
+        functionName: "mintOrder",
+        args: [1n, fan1.account.address, 1n, zeroHash],
+      });
+      const mintBatch = encodeFunctionData({
+        abi: ticket.abi,
+        functionName: "mintBatch",
+        args: [1n, [fan1.account.address], [zeroHash]],
+      });
+      // the hostile factory answers hasRole only when its re-entry hit the guard (else the mint fails)
+      await mined(hostile.write.arm([mintOrder, 0n]));
+      await mined(ticket.write.mintBatch([1n, [fan1.account.address], [zeroHash]], { account: fan1.account }));
+      await mined(hostile.write.arm([mintBatch, 0n]));
+      await mined(ticket.write.mintOrder([1n, fan1.account.address, 2n, zeroHash], { account: fan1.account }));
+      expect(await ticket.read.balanceOf([fan1.account.address])).to.equal(3n);
+      // a re-entry the guard does not cover (a view) makes the hostile factory fail the mint, as designed
+      await mined(hostile.write.arm([encodeFunctionData({ abi: ticket.abi, functionName: "totalMinted" }), 0n]));
+      await expectRevert(
+        ticket.write.mintOrder([1n, fan1.account.address, 1n, zeroHash], { account: fan1.account }),
+        "HostileUnexpected",
+        [encodeAbiParameters([{ type: "uint256" }], [3n])],
+        hostile.abi,
+      );
     });
   });
 

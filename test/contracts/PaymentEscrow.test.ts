@@ -494,6 +494,23 @@ describe("PaymentEscrow", function () {
       expect(await escrow.read.credits([attacker.address, NATIVE])).to.equal(0n);
       expect(await balance(escrow.address)).to.equal(await escrow.read.totalOwed([NATIVE]));
     });
+
+    it("a marketplace re-entering credit from a payout is stopped by the guard", async function () {
+      const p = await loadFixture(attackFixture);
+      await p.setPlatformContracts({ marketplace: p.attacker.address });
+      const credit = encodeFunctionData({
+        abi: p.escrow.abi,
+        functionName: "credit",
+        args: [NATIVE, [p.attacker.address], [parseEther("1")]],
+      });
+      await mined(p.attacker.write.execute([p.escrow.address, credit], { value: parseEther("1") }));
+      await mined(p.attacker.write.arm([p.escrow.address, credit, 0n, true]));
+      const withdraw = encodeFunctionData({ abi: p.escrow.abi, functionName: "withdraw", args: [NATIVE] });
+      await mined(p.attacker.write.execute([p.escrow.address, withdraw]));
+      expectRevertData(await p.attacker.read.reentryRevertData(), p.escrow.abi, "ReentrancyGuardReentrantCall");
+      expect(await p.escrow.read.credits([p.attacker.address, NATIVE])).to.equal(0n);
+      expect(await p.balance(p.escrow.address)).to.equal(await p.escrow.read.totalOwed([NATIVE]));
+    });
   });
 });
 

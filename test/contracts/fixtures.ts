@@ -10,6 +10,7 @@
 /// <reference path="../../artifacts/contracts/test/ERC721ReceiverMock.sol/artifacts.d.ts" />
 /// <reference path="../../artifacts/contracts/test/UpgradeMocks.sol/artifacts.d.ts" />
 /// <reference path="../../artifacts/contracts/test/FractionsMock.sol/artifacts.d.ts" />
+/// <reference path="../../artifacts/contracts/test/HostileFactory.sol/artifacts.d.ts" />
 /// <reference path="../../artifacts/@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol/artifacts.d.ts" />
 import hre from "hardhat";
 import chai, { expect } from "chai";
