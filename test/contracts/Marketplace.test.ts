@@ -10,7 +10,19 @@ import {
   type Address,
 } from "viem";
 import { eventsOf, expectRevert, expectSame, mined } from "./fixtures";
-import { BPS, CAP, FACE, FEE_BPS, USDC, marketFixture, orders, type MarketPlatform, type Order } from "./market-fixture";
+import {
+  BPS,
+  CAP,
+  FACE,
+  FEE_BPS,
+  SHARES,
+  USDC,
+  fractionsMarketFixture,
+  marketFixture,
+  orders,
+  type MarketPlatform,
+  type Order,
+} from "./market-fixture";
 import { ROYALTY_BPS, type WalletClient } from "./platform";
 
 const { MARKETPLACE_DOMAIN_NAME, MARKETPLACE_DOMAIN_VERSION, ORDER_TYPEHASH, ORDER_TYPES, orderTypedData } = orders;
@@ -452,6 +464,146 @@ describe("Marketplace", function () {
     });
   });
 
+  describe("fill, fractions (ERC-1155 shares)", function () {
+    it("fills an order in parts; each part credited and recorded; then refuses an over-fill and a replay", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const { market, vault, escrow, capId, seller, buyer, buyer2, promoter, treasury } = m;
+      const price = CAP / SHARES;
+      const o = m.shareOrder(); // 40 shares
+      const h = m.hashOf(o);
+      const signature = await m.sign(o);
+
+      const first = await mined(m.fill(o, { amount: 15n, signature }));
+      expect(await market.read.filled([h])).to.equal(15n);
+      expect(await vault.read.balanceOf([buyer.account.address, capId])).to.equal(15n);
+      const part1 = split(price * 15n);
+      expectSame(eventsOf(market, first, "OrderFilled"), [
+        {
+          orderHash: h,
+          seller: seller.account.address,
+          buyer: buyer.account.address,
+          token: vault.address,
+          tokenId: capId,
+          amount: 15n,
+          total: price * 15n,
+          royalty: part1.royalty,
+          fee: part1.fee,
+        },
+      ]);
+      expectSame(eventsOf(vault, first, "TransferSingle"), [
+        { operator: market.address, from: seller.account.address, to: buyer.account.address, id: capId, value: 15n },
+      ]);
+
+      await expectRevert(m.fill(o, { amount: 26n, signature, from: buyer2 }), "MarketplaceInvalidFillAmount", [h, 26n, 25n]);
+      await mined(m.fill(o, { amount: 25n, signature, from: buyer2 }));
+      expect(await market.read.filled([h])).to.equal(40n);
+      expect(await vault.read.balanceOf([buyer2.account.address, capId])).to.equal(25n);
+      expect(await vault.read.balanceOf([seller.account.address, capId])).to.equal(SHARES - 40n);
+      await expectRevert(m.fill(o, { amount: 1n, signature, from: buyer2 }), "MarketplaceInvalidFillAmount", [h, 1n, 0n]);
+
+      const part2 = split(price * 25n);
+      expect(await m.credits(seller.account.address)).to.equal(part1.seller + part2.seller);
+      expect(await m.credits(promoter.account.address)).to.equal(part1.royalty + part2.royalty);
+      expect(await m.credits(treasury.account.address)).to.equal(part1.fee + part2.fee);
+      expect(await escrow.read.totalOwed([zeroAddress])).to.equal(
+        (await escrow.read.proceeds([m.ticket.address])) + (await escrow.read.proceeds([m.openTicket.address])) + price * 40n,
+      );
+    });
+
+    it("caps the price per share at ⌊resaleCap / totalShares⌋", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const perShare = CAP / SHARES;
+      await expectRevert(
+        m.fill(m.shareOrder({ price: perShare + 1n }), { amount: 1n }),
+        "MarketplacePriceAboveCap",
+        [perShare + 1n, perShare],
+      );
+      await mined(m.fill(m.shareOrder({ price: perShare }), { amount: 1n }));
+    });
+
+    it("rounds the cap per share down when it does not divide evenly", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const { vault, ticket, seller } = m;
+      await mined(ticket.write.approve([vault.address, 1n], { account: seller.account }));
+      await mined(vault.write.fractionalize([ticket.address, 1n, 3n, parseEther("1")], { account: seller.account }));
+      const id = await vault.read.fractionId([ticket.address, 1n]);
+      const perShare = CAP / 3n; // 3 × perShare < CAP < 3 × (perShare + 1)
+      expect(CAP % 3n).to.not.equal(0n);
+      await expectRevert(
+        m.fill(m.shareOrder({ tokenId: id, amount: 1n, price: perShare + 1n })),
+        "MarketplacePriceAboveCap",
+        [perShare + 1n, perShare],
+      );
+      await mined(m.fill(m.shareOrder({ tokenId: id, amount: 1n, price: perShare })));
+    });
+
+    it("refuses ERC-20 share orders of a capped ticket, naming the underlying ticket", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      await expectRevert(
+        m.fill(m.shareOrder({ currency: m.usdc.address, price: USDC("1") }), { amount: 1n }),
+        "MarketplaceResaleCapRequiresNative",
+        [m.ticket.address, 4n],
+      );
+    });
+
+    it("sells shares of an uncapped ticket for the ERC-20, royalty to the underlying ticket's promoter", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const { market, usdc, vault, openId, buyer, seller, promoter2 } = m;
+      const price = USDC("3");
+      const o = m.shareOrder({ tokenId: openId, currency: usdc.address, price, amount: SHARES });
+      await mined(usdc.write.approve([market.address, price * 10n], { account: buyer.account }));
+      await mined(m.fill(o, { amount: 10n }));
+      const parts = split(price * 10n);
+      expect(await vault.read.balanceOf([buyer.account.address, openId])).to.equal(10n);
+      expect(await m.credits(seller.account.address, usdc.address)).to.equal(parts.seller);
+      expect(await m.credits(promoter2.account.address, usdc.address)).to.equal(parts.royalty);
+      expect(await m.escrow.read.totalOwed([usdc.address])).to.equal(price * 10n);
+    });
+
+    it("fillWithPermit buys shares with one signature from the buyer", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const { market, usdc, vault, openId, buyer } = m;
+      const price = USDC("3");
+      const o = m.shareOrder({ tokenId: openId, currency: usdc.address, price, amount: 50n });
+      const { v, r, s } = await signPermit(m, buyer, price * 7n, m.expiry);
+      await mined(market.write.fillWithPermit([o, await m.sign(o), 7n, m.expiry, v, r, s], { account: buyer.account }));
+      expect(await vault.read.balanceOf([buyer.account.address, openId])).to.equal(7n);
+      expect(await market.read.filled([m.hashOf(o)])).to.equal(7n);
+    });
+
+    it("refuses an id without a vault, a seller short of shares, and a seller who revoked the approval", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const { vault, seller, capId } = m;
+      await expectRevert(m.fill(m.shareOrder({ tokenId: 12345n }), { amount: 1n }), "MarketplaceUnknownVault", [12345n]);
+      // Approval revoked while the seller still holds every share.
+      await mined(vault.write.setApprovalForAll([m.market.address, false], { account: seller.account }));
+      await expectRevert(m.fill(m.shareOrder(), { amount: 1n }), "MarketplaceSellerCannotDeliver", [seller.account.address]);
+      await mined(vault.write.setApprovalForAll([m.market.address, true], { account: seller.account }));
+      // Short of shares: an order for more than the seller holds, then shares moved away.
+      await expectRevert(
+        m.fill(m.shareOrder({ amount: SHARES + 1n }), { amount: SHARES + 1n }),
+        "MarketplaceSellerCannotDeliver",
+        [seller.account.address],
+      );
+      await mined(
+        vault.write.safeTransferFrom([seller.account.address, m.stranger.account.address, capId, SHARES - 10n, "0x"], {
+          account: seller.account,
+        }),
+      );
+      await expectRevert(m.fill(m.shareOrder(), { amount: 11n }), "MarketplaceSellerCannotDeliver", [seller.account.address]);
+      await mined(m.fill(m.shareOrder(), { amount: 10n }));
+    });
+
+    it("measures the gas of a partial share fill", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const o = m.shareOrder();
+      const signature = await m.sign(o);
+      await mined(m.fill(o, { amount: 5n, signature }));
+      const second = await mined(m.fill(o, { amount: 5n, signature, from: m.buyer2 }));
+      console.log(`      gas: partial share fill (native, cap, fee, royalty; payees already credited) ${second.gasUsed}`);
+    });
+  });
+
   describe("refusals", function () {
     it("an expired order (block time after expiry); fills exactly at expiry", async function () {
       const m = await loadFixture(marketFixture);
@@ -723,6 +875,31 @@ describe("Marketplace", function () {
       await expectRevert(m.attacker.write.callMarket([m.firstData, CAP]), "ReentrancyGuardReentrantCall", [], m.market.abi);
       await mined(m.attacker.write.arm([m.firstData, CAP, false]));
       await expectRevert(m.attacker.write.callMarket([m.firstData, CAP]), "ReentrancyGuardReentrantCall", [], m.market.abi);
+    });
+  });
+
+  describe("reentrancy through onERC1155Received", function () {
+    it("a share buyer contract re-entering fill is stopped", async function () {
+      const m = await loadFixture(fractionsMarketFixture);
+      const attacker = await hre.viem.deployContract("MarketReentrantBuyer", [m.market.address]);
+      const o = m.shareOrder();
+      const signature = await m.sign(o);
+      const price = o.price;
+      const data = (amount: bigint) =>
+        encodeFunctionData({ abi: m.market.abi, functionName: "fill", args: [o, signature, amount] });
+      await mined(attacker.write.arm([data(1n), price, false]));
+      await expectRevert(
+        attacker.write.callMarket([data(2n), price * 2n], { value: price * 3n }),
+        "ReentrancyGuardReentrantCall",
+        [],
+        m.market.abi,
+      );
+      expect(await m.market.read.filled([m.hashOf(o)])).to.equal(0n);
+      await mined(attacker.write.arm([data(1n), price, true]));
+      await mined(attacker.write.callMarket([data(2n), price * 2n], { value: price * 3n }));
+      expect(await attacker.read.reentrySucceeded()).to.equal(false);
+      expect(await m.market.read.filled([m.hashOf(o)])).to.equal(2n);
+      expect(await m.vault.read.balanceOf([attacker.address, m.capId])).to.equal(2n);
     });
   });
 

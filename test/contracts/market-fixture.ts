@@ -4,8 +4,8 @@
 /// <reference path="../../artifacts/contracts/test/MarketReentrantBuyer.sol/artifacts.d.ts" />
 /// <reference path="../../artifacts/contracts/test/MarketMisconfiguredPlatform.sol/artifacts.d.ts" />
 /**
- * The core platform ({platformFixture}) plus a Marketplace behind an ERC1967Proxy, registered with
- * `factory.setPlatformContracts`, and a few tickets ready to resell:
+ * The core platform ({platformFixture}) plus a Marketplace and the fractions vault behind ERC1967Proxies,
+ * both registered with `factory.setPlatformContracts`, and a few tickets ready to resell:
  *  - `ticket`: capped event (110 % of face, 5 % royalty to `promoter`); `seller` (fan1) bought tokens
  *    1..3 of tier 1 (face 0.25 ETH, cap 0.275 ETH) and approved the marketplace for all;
  *  - `openTicket`: uncapped event by `promoter2` (5 % royalty); `seller` bought tokens 1..2 of tier 1;
@@ -20,6 +20,7 @@ import { require as tsxRequire } from "tsx/cjs/api";
 import type { Order } from "../../app/lib/orders";
 import { mined } from "./fixtures";
 import { platformFixture, type WalletClient } from "./platform";
+import { deployVault, fractionIdOf } from "./fractions-fixture";
 
 /**
  * app/lib/orders.ts, the app's order module, loaded through tsx: the app is ESM ("type": "module") while
@@ -57,7 +58,8 @@ export async function marketFixture() {
   ]);
   const deployReceipt = await publicClient.waitForTransactionReceipt({ hash: deploymentTransaction.hash });
   const market = await hre.viem.getContractAt("Marketplace", proxy.address);
-  await p.setPlatformContracts({ marketplace: market.address });
+  const { vault } = await deployVault(p.forwarder.address, p.factory.address);
+  await p.setPlatformContracts({ marketplace: market.address, fractions: vault.address });
 
   const capped = await p.createEvent();
   const open = await p.createEvent({ name: "Open Air", resaleCapBps: 0, promoter: promoter2 });
@@ -122,6 +124,7 @@ export async function marketFixture() {
     marketImplementation,
     market,
     deployReceipt,
+    vault,
     ticket: capped.ticket,
     eventId: capped.eventId,
     openTicket: open.ticket,
@@ -136,3 +139,32 @@ export async function marketFixture() {
 }
 
 export type MarketPlatform = Awaited<ReturnType<typeof marketFixture>>;
+
+/**
+ * {marketFixture} + fractions: `seller` bought capped ticket 4 and locked it into {SHARES} shares
+ * (`capId`; cap per share CAP / SHARES), and open ticket 3 into {SHARES} shares (`openId`, uncapped);
+ * the marketplace is approved on the vault.
+ */
+export const SHARES = 100n;
+export async function fractionsMarketFixture() {
+  const m = await marketFixture();
+  const { vault, seller, ticket, openTicket, market } = m;
+  await m.buy(ticket, 1n, 1n, seller); // 4
+  await m.buy(openTicket, 1n, 1n, seller); // 3
+  for (const [t, tokenId] of [
+    [ticket, 4n],
+    [openTicket, 3n],
+  ] as const) {
+    await mined(t.write.approve([vault.address, tokenId], { account: seller.account }));
+    await mined(vault.write.fractionalize([t.address, tokenId, SHARES, parseEther("1")], { account: seller.account }));
+  }
+  await mined(vault.write.setApprovalForAll([market.address, true], { account: seller.account }));
+  const capId = fractionIdOf(ticket.address, 4n);
+  const openId = fractionIdOf(openTicket.address, 3n);
+
+  /** An order of `amount` shares of `capId` (default) at the per-share cap. */
+  const shareOrder = (overrides: Partial<Order> = {}) =>
+    m.order({ token: vault.address, tokenId: capId, amount: 40n, price: CAP / SHARES, ...overrides });
+
+  return { ...m, capId, openId, shareOrder };
+}
