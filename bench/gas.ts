@@ -726,7 +726,7 @@ function fmtPrice(micro: bigint): string {
 }
 const assumptions = PRICES.map((p) => `${p.chain}: gas price ${fmtInt(p.gasPriceWei / GWEI)} gwei, ${p.coin} ${fmtPrice(p.coinMicroUsd)}`).join("; ");
 const missing = rows.filter((r) => !r.value).length;
-const withGoal = rows.filter((r) => r.goal && r.value);
+const withGoal = rows.filter((r) => r.goal && r.value && r.who === "platform");
 const passed = withGoal.filter((r) => r.goal!.pass(r.value!)).length;
 
 const section = [
@@ -744,7 +744,7 @@ const section = [
   "",
   table,
   "",
-  `Goals: ${passed} of ${withGoal.length} measured pass${missing ? `; ${missing} rows not measured (contract not merged yet)` : ""}.`,
+  `Goals (platform rows): ${passed} of ${withGoal.length} measured pass${missing ? `; ${missing} rows not measured (contract not merged yet)` : ""}.`,
   "",
 ].join("\n");
 
