@@ -20,8 +20,8 @@ import os from "node:os";
 import path from "node:path";
 import { validateUpgradeSafety } from "@openzeppelin/upgrades-core";
 
-/** The UUPS contracts of the platform. Add "Marketplace" and "FractionalTicketOwnership" when they land. */
-export const UPGRADEABLE: readonly string[] = ["TicketFactory", "PaymentEscrow"];
+/** The UUPS contracts of the platform. */
+export const UPGRADEABLE: readonly string[] = ["TicketFactory", "PaymentEscrow", "Marketplace", "FractionalTicketOwnership"];
 
 export const ARTIFACTS_DIR = "artifacts";
 

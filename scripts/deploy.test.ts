@@ -45,6 +45,8 @@ describe("npm run deploy", () => {
     const amoy = deploy(["--network", "amoy"], { RPC_URL_AMOY: "https://rpc-amoy.example", DEPLOYER_PRIVATE_KEY: "" });
     expect(amoy.status).toBe(2);
     expect(amoy.stderr).toMatch(/DEPLOYER_PRIVATE_KEY is not set/);
+    const polygon = deploy(["--network", "polygon"], { RPC_URL_POLYGON: "https://polygon.example", DEPLOYER_PRIVATE_KEY: `0x${"1".repeat(64)}` });
+    expect(polygon.stderr).toMatch(/--payment-token \(the stablecoin accepted on polygon\) is required on a main network/);
     expect(existsSync(deploymentDir)).toBe(false);
   });
 
@@ -62,10 +64,16 @@ describe("npm run deploy", () => {
       client.readContract({ address: deployment.factory, abi: ticketFactoryAbi, functionName: "hasRole", args: [role, account] });
     expect(await hasRole(await read("DEFAULT_ADMIN_ROLE"), ADMIN)).toBe(true);
     expect(await hasRole(await read("MINTER_ROLE"), MINTER)).toBe(true);
-    // The deployer (account #0) keeps nothing.
+    // The deployer made the set-up calls, then handed the admin role over and kept nothing.
     expect(await hasRole(await read("DEFAULT_ADMIN_ROLE"), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")).toBe(false);
-    expect(getAddress(await client.readContract({ address: deployment.factory, abi: ticketFactoryAbi, functionName: "implementation" }))).toBe(
-      deployment.ticketImplementation,
-    );
+    expect(run.stdout).toContain(`Admin role handed over to ${ADMIN}`);
+    // The singletons are wired together through the factory.
+    const view = (functionName: "escrow" | "marketplace" | "fractions" | "ticketImplementation") =>
+      client.readContract({ address: deployment.factory, abi: ticketFactoryAbi, functionName }).then(getAddress);
+    expect(await view("escrow")).toBe(deployment.escrow);
+    expect(await view("marketplace")).toBe(deployment.marketplace);
+    expect(await view("fractions")).toBe(deployment.fractions);
+    expect(await view("ticketImplementation")).toBe(deployment.ticketImplementation);
+    expect(deployment.paymentToken).toMatch(/^0x[0-9a-fA-F]{40}$/);
   });
 });

@@ -6,7 +6,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-export const EXPORTED = ["TicketFactory", "ConcertTicket"] as const;
+export const EXPORTED = [
+  "TicketFactory",
+  "ConcertTicket",
+  "PaymentEscrow",
+  "Marketplace",
+  "FractionalTicketOwnership",
+  "TestUSDC",
+] as const;
 export const ABI_FILE = path.join("app", "contracts", "abi.ts");
 
 const lowerFirst = (name: string) => name[0].toLowerCase() + name.slice(1);

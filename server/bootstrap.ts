@@ -32,15 +32,24 @@ export async function deployLocal(chain: LocalChain, dataDir: string, existing: 
     if (code && code !== "0x") return existing;
     log("recorded deployment has no code on the local chain; deploying again");
   }
-  const { default: PlatformModule } = await import("../ignition/modules/Platform");
+  const { default: PlatformWithTestToken } = await import("../ignition/modules/Platform");
   const started = Date.now();
-  const deployed = (await chain.hre.ignition.deploy(PlatformModule, {
-    parameters: { Platform: { admin: DEMO_ADMIN, minter: DEMO_ADMIN } },
-  })) as { factory: { address: Address }; ticketImplementation: { address: Address } };
+  type Deployed = Record<
+    "factory" | "escrow" | "marketplace" | "fractions" | "forwarder" | "ticketImplementation" | "paymentToken",
+    { address: Address }
+  >;
+  const deployed = (await chain.hre.ignition.deploy(PlatformWithTestToken, {
+    parameters: { PlatformWithTestToken: { minter: DEMO_ADMIN, feeRecipient: DEMO_ADMIN } },
+  })) as unknown as Deployed;
   const deployment: Deployment = {
     chainId: chain.chainId,
     factory: getAddress(deployed.factory.address),
+    escrow: getAddress(deployed.escrow.address),
+    marketplace: getAddress(deployed.marketplace.address),
+    fractions: getAddress(deployed.fractions.address),
+    forwarder: getAddress(deployed.forwarder.address),
     ticketImplementation: getAddress(deployed.ticketImplementation.address),
+    paymentToken: getAddress(deployed.paymentToken.address),
   };
   writeLocalDeployment(dataDir, deployment);
   log(`deployed the platform with Ignition in ${Date.now() - started} ms: factory ${deployment.factory}`);
@@ -74,6 +83,9 @@ export const DEMO_EVENT = {
   venue: "Harbour Hall",
   city: "Lisbon",
   imageUrl: "/demo-event.svg",
+  /** 5 % royalty to the promoter on resales; resale capped at 110 % of face value */
+  royaltyBps: 500,
+  resaleCapBps: 11_000,
   tiers: [
     { name: "General Admission", priceCents: 4500, priceWei: parseEther("180"), supply: 500 },
     { name: "VIP", priceCents: 12000, priceWei: parseEther("480"), supply: 50 },
@@ -144,10 +156,14 @@ export async function seedDemo(db: Db, provider: LocalChain["provider"], client:
       abi: ticketFactoryAbi,
       functionName: "createEvent",
       args: [
-        DEMO_EVENT.name,
-        startsAt,
-        "http://localhost/metadata/demo/",
-        DEMO_EVENT.tiers.map((t) => ({ price: t.priceWei, supply: t.supply })),
+        {
+          name: DEMO_EVENT.name,
+          startsAt,
+          baseURI: "http://localhost/metadata/demo/",
+          royaltyBps: DEMO_EVENT.royaltyBps,
+          resaleCapBps: DEMO_EVENT.resaleCapBps,
+          tiers: DEMO_EVENT.tiers.map((t) => ({ price: t.priceWei, supply: t.supply })),
+        },
       ],
       chain: hardhat,
       account: DEMO_PROMOTER,

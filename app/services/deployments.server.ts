@@ -12,13 +12,25 @@ import { getAddress, type Address } from "viem";
 export interface Deployment {
   chainId: number;
   factory: Address;
+  escrow: Address;
+  marketplace: Address;
+  fractions: Address;
+  forwarder: Address;
   ticketImplementation: Address;
+  /** the one ERC-20 accepted by the marketplace (TestUSDC on the embedded chain and testnets) */
+  paymentToken?: Address;
 }
 
-const IGNITION_KEYS = {
-  factory: "Platform#TicketFactory",
-  ticketImplementation: "Platform#ConcertTicket",
+/** Future ids of the Ignition module (ignition/modules/Platform.ts) per deployment field. */
+const IGNITION_IDS = {
+  factory: "TicketFactory",
+  escrow: "PaymentEscrow",
+  marketplace: "Marketplace",
+  fractions: "FractionalTicketOwnership",
+  forwarder: "TrustedForwarder",
+  ticketImplementation: "ConcertTicket",
 } as const;
+const MODULES = ["PlatformWithTestToken", "Platform"] as const;
 
 export function localDeploymentFile(dataDir: string, chainId: number) {
   return path.join(dataDir, "deployments", `chain-${chainId}.json`);
@@ -29,12 +41,23 @@ export function ignitionDeploymentFile(chainId: number, root = process.cwd()) {
 }
 
 export function fromIgnitionAddresses(chainId: number, addresses: Record<string, string>): Deployment {
-  const missing = Object.values(IGNITION_KEYS).filter((key) => !addresses[key]);
-  if (missing.length > 0) throw new Error(`deployment of chain ${chainId} lacks ${missing.join(", ")}`);
+  const module = MODULES.find((name) => addresses[`${name}#${IGNITION_IDS.factory}`]);
+  if (!module) throw new Error(`deployment of chain ${chainId} has no ${MODULES.map((m) => `${m}#TicketFactory`).join(" or ")}`);
+  const pick = (id: string) => {
+    const value = addresses[`${module}#${id}`];
+    if (!value) throw new Error(`deployment of chain ${chainId} lacks ${module}#${id}`);
+    return getAddress(value);
+  };
+  const token = addresses[`${module}#TestUSDC`];
   return {
     chainId,
-    factory: getAddress(addresses[IGNITION_KEYS.factory]),
-    ticketImplementation: getAddress(addresses[IGNITION_KEYS.ticketImplementation]),
+    factory: pick(IGNITION_IDS.factory),
+    escrow: pick(IGNITION_IDS.escrow),
+    marketplace: pick(IGNITION_IDS.marketplace),
+    fractions: pick(IGNITION_IDS.fractions),
+    forwarder: pick(IGNITION_IDS.forwarder),
+    ticketImplementation: pick(IGNITION_IDS.ticketImplementation),
+    ...(token ? { paymentToken: getAddress(token) } : {}),
   };
 }
 

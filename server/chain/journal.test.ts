@@ -5,7 +5,7 @@ import { createPublicClient, createWalletClient, http, parseEther, type Hash } f
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startScript, type Started } from "../../test/support/processes";
-import { concertTicketAbi } from "../../app/contracts/abi";
+import { testUSDCAbi } from "../../app/contracts/abi";
 
 /**
  * The embedded chain survives a restart: run transactions (spaced over several seconds, so block
@@ -60,23 +60,17 @@ describe("journaled local chain", () => {
     await pub.waitForTransactionReceipt({ hash: await wallet(A0).sendTransaction({ to: A1, value: parseEther("1.5") }) });
     await sleep(1100);
 
-    // Deploy the ticket implementation's bytecode: a contract whose state we can read back.
-    const artifact = JSON.parse(readFileSync("artifacts/contracts/ConcertTicket.sol/ConcertTicket.json", "utf8"));
-    const deployHash: Hash = await wallet(A1).deployContract({ abi: concertTicketAbi, bytecode: artifact.bytecode });
+    // Deploy a contract whose state we can read back (TestUSDC, owned by A1).
+    const artifact = JSON.parse(readFileSync("artifacts/contracts/TestUSDC.sol/TestUSDC.json", "utf8"));
+    const deployHash: Hash = await wallet(A1).deployContract({ abi: testUSDCAbi, bytecode: artifact.bytecode, args: [A1] });
     const contract = (await pub.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;
     await sleep(1100);
 
-    // A call that reverts (the implementation refuses initialisation) still mines a block.
+    // A call that reverts (only the owner may mint) still mines a block.
     const failed = await wallet(A2)
-      .writeContract({
-        address: contract,
-        abi: concertTicketAbi,
-        functionName: "initialize",
-        args: [1n, "x", A2, 2_000_000_000n, "", [{ price: 1n, supply: 1 }]],
-        gas: 500_000n,
-      })
+      .writeContract({ address: contract, abi: testUSDCAbi, functionName: "mint", args: [A2, 1_000_000n], gas: 500_000n })
       .then(() => "mined", (error: Error) => error.message);
-    expect(failed).toMatch(/InvalidInitialization|reverted/);
+    expect(failed).toMatch(/OwnableUnauthorizedAccount|reverted/);
     await sleep(1100);
     await pub.waitForTransactionReceipt({ hash: await wallet(A2).sendTransaction({ to: A0, value: 12345n }) });
 
