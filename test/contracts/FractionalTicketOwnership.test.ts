@@ -439,20 +439,14 @@ describe("FractionalTicketOwnership", function () {
       await expectRevert(vault.write.redeem([id], { account: fan1.account }), "TicketEventCancelled", [eventId], ticket.abi);
     });
 
-    it("cannot release a ticket checked in while in the vault: redeem and buyout hit TicketCheckedInNotTransferable", async function () {
-      // The ticket contract lets the scanner check in a ticket the vault holds; after that it can never
-      // leave the vault (reported to the core: checkIn could refuse tickets held by factory.fractions()).
-      const { vault, ticket, fan1, fan2, lock, checkIn } = await loadFixture(fractionsFixture);
+    it("cannot have its ticket checked in while in the vault (TicketFractionalized), so the shares stay redeemable", async function () {
+      // A ticket checked in inside the vault could never leave it; the ticket contract refuses the check-in.
+      const { vault, ticket, fan1, lock, checkIn } = await loadFixture(fractionsFixture);
       const { id } = await lock(1n);
-      await checkIn(ticket, [1n]);
-      await expectRevert(vault.write.redeem([id], { account: fan1.account }), "TicketCheckedInNotTransferable", [1n], ticket.abi);
-      await expectRevert(
-        vault.write.buyout([id], { value: DEFAULT_BUYOUT, account: fan2.account }),
-        "TicketCheckedInNotTransferable",
-        [1n],
-        ticket.abi,
-      );
-      expect((await vault.read.vault([id])).state).to.equal(VaultState.Locked);
+      await expectRevert(checkIn(ticket, [1n]), "TicketFractionalized", [1n], ticket.abi);
+      expect(await ticket.read.isCheckedIn([1n])).to.equal(false);
+      await mined(vault.write.redeem([id], { account: fan1.account }));
+      same(await ticket.read.ownerOf([1n]), fan1.account.address);
     });
 
     it("refuses a contract holder that rejects ERC-721 tokens (the ticket's safe transfer)", async function () {
