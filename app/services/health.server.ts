@@ -1,6 +1,7 @@
 import { getDbHandle, pingDb } from "../../db/client.server";
 import { CHAINS, env } from "~/env.server";
 import { publicClient, currentDeployment } from "./chain.server";
+import type { Deployment } from "./deployments.server";
 import { cacheHealth } from "./cache.server";
 
 export interface HealthReport {
@@ -8,7 +9,7 @@ export interface HealthReport {
   failing: string[];
   database: { ok: boolean; kind?: string; error?: string };
   chain: { ok: boolean; chainId?: number; expectedChainId: number; blockNumber?: string; error?: string };
-  contracts: { ok: boolean; factory?: string; ticketImplementation?: string; error?: string };
+  contracts: { ok: boolean; error?: string } & Partial<Omit<Deployment, "chainId">>;
   cache: { ok: boolean; kind: string; error?: string };
 }
 
@@ -52,7 +53,7 @@ export async function checkHealth(): Promise<HealthReport> {
     const deployment = currentDeployment();
     if (!deployment) return { ok: false, error: `no deployment recorded for chain ${expectedChainId}` };
     const code = await withTimeout(publicClient().getCode({ address: deployment.factory }), 3_000, "chain RPC").catch(() => null);
-    const base = { factory: deployment.factory, ticketImplementation: deployment.ticketImplementation };
+    const { chainId: _chainId, ...base } = deployment;
     if (code === null) return { ok: false, ...base, error: "could not read contract code (chain down)" };
     if (!code || code === "0x") return { ok: false, ...base, error: "no contract code at the factory address" };
     return { ok: true, ...base };

@@ -157,6 +157,10 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
 
     const healthAfter = await fetch(`${app.url}/healthz`);
     expect(healthAfter.status).toBe(200);
+    const after_ = (await healthAfter.json()) as { contracts: Record<string, string> };
+    for (const name of ["factory", "escrow", "marketplace", "fractions", "forwarder", "ticketImplementation", "paymentToken"]) {
+      expect(after_.contracts[name], name).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    }
     const page = await newPage();
     await page.goto(app.url);
     expect(await page.getByRole("list", { name: "Events" }).getByRole("listitem").count()).toBe(1);
