@@ -3,22 +3,11 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { concatHex, decodeFunctionResult, encodeFunctionData, keccak256, parseEther, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { TIERS, eventsOf, expectRevert, expectSame, mined } from "./fixtures";
+import { FORWARD_REQUEST_TYPES, TIERS, eventsOf, expectRevert, expectSame, mined } from "./fixtures";
 import { eventFixture, type Platform, type WalletClient } from "./platform";
 
 const [, BIG] = TIERS;
 
-const FORWARD_REQUEST_TYPES = {
-  ForwardRequest: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "gas", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint48" },
-    { name: "data", type: "bytes" },
-  ],
-} as const;
 
 type Signer = PrivateKeyAccount | WalletClient;
 

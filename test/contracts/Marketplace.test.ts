@@ -16,7 +16,7 @@ import {
   zeroAddress,
   type Address,
 } from "viem";
-import { eventsOf, expectRevert, expectSame, mined } from "./fixtures";
+import { FORWARD_REQUEST_TYPES, eventsOf, expectRevert, expectSame, mined } from "./fixtures";
 import {
   BPS,
   CAP,
@@ -945,17 +945,7 @@ describe("Marketplace", function () {
       const signature = await buyer.signTypedData({
         account: buyer.account,
         domain: { name: "TicketChainForwarder", version: "1", chainId: m.chainId, verifyingContract: forwarder.address },
-        types: {
-          ForwardRequest: [
-            { name: "from", type: "address" },
-            { name: "to", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "gas", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint48" },
-            { name: "data", type: "bytes" },
-          ],
-        },
+        types: FORWARD_REQUEST_TYPES,
         primaryType: "ForwardRequest",
         message: request,
       });

@@ -33,6 +33,19 @@ chai.use(chaiAsPromised);
 
 export const ONE_DAY = 86_400n;
 
+/** EIP-712 types of OpenZeppelin's ERC2771Forwarder requests (domain name "TicketChainForwarder", version "1"). */
+export const FORWARD_REQUEST_TYPES = {
+  ForwardRequest: [
+    { name: "from", type: "address" },
+    { name: "to", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "gas", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint48" },
+    { name: "data", type: "bytes" },
+  ],
+} as const;
+
 /** Tiers of the default test event: a tiny tier (easy to sell out) and a big one. */
 export const TIERS = [
   { price: parseEther("0.1"), supply: 3 },

@@ -22,7 +22,7 @@ import {
   type Hex,
   type TransactionReceipt,
 } from "viem";
-import { mined, TIERS } from "./fixtures";
+import { FORWARD_REQUEST_TYPES, mined, TIERS } from "./fixtures";
 import { platformFixture, type Ticket, type WalletClient } from "./platform";
 
 export const FRACTIONS_URI = "https://tickets.example/fractions/{id}.json";
@@ -111,17 +111,7 @@ export async function fractionsFixture() {
         chainId: await publicClient.getChainId(),
         verifyingContract: forwarder.address,
       },
-      types: {
-        ForwardRequest: [
-          { name: "from", type: "address" },
-          { name: "to", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "gas", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint48" },
-          { name: "data", type: "bytes" },
-        ],
-      },
+      types: FORWARD_REQUEST_TYPES,
       primaryType: "ForwardRequest",
       message: request,
     });
