@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createPublicClient, getAddress, http } from "viem";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,25 +33,33 @@ describe("npm run deploy", () => {
     rmSync(deploymentDir, { recursive: true, force: true });
   });
 
+  /**
+   * Runs `scripts/deploy.ts` without blocking this worker (a synchronous spawn would starve Vitest's RPC
+   * with the worker for the whole deployment). Resolves with the exit status and output.
+   */
   const deploy = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", ...args], {
-      env: { ...process.env, LOCAL_CHAIN_PORT: String(port), ...env },
-      encoding: "utf8",
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "scripts/deploy.ts", ...args],
+        { env: { ...process.env, LOCAL_CHAIN_PORT: String(port), ...env }, encoding: "utf8" },
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
     });
 
-  it("refuses an unknown network, a bad address and a missing key, without deploying", () => {
-    expect(deploy(["--network", "mars"]).stderr).toMatch(/--network must be one of localhost, amoy, polygon, sepolia, ethereum/);
-    expect(deploy(["--network", "localhost", "--admin", "0x123"]).stderr).toMatch(/admin must be an address, got 0x123/);
-    const amoy = deploy(["--network", "amoy"], { RPC_URL_AMOY: "https://rpc-amoy.example", DEPLOYER_PRIVATE_KEY: "" });
+  it("refuses an unknown network, a bad address and a missing key, without deploying", async () => {
+    expect((await deploy(["--network", "mars"])).stderr).toMatch(/--network must be one of localhost, amoy, polygon, sepolia, ethereum/);
+    expect((await deploy(["--network", "localhost", "--admin", "0x123"])).stderr).toMatch(/admin must be an address, got 0x123/);
+    const amoy = await deploy(["--network", "amoy"], { RPC_URL_AMOY: "https://rpc-amoy.example", DEPLOYER_PRIVATE_KEY: "" });
     expect(amoy.status).toBe(2);
     expect(amoy.stderr).toMatch(/DEPLOYER_PRIVATE_KEY is not set/);
-    const polygon = deploy(["--network", "polygon"], { RPC_URL_POLYGON: "https://polygon.example", DEPLOYER_PRIVATE_KEY: `0x${"1".repeat(64)}` });
+    const polygon = await deploy(["--network", "polygon"], { RPC_URL_POLYGON: "https://polygon.example", DEPLOYER_PRIVATE_KEY: `0x${"1".repeat(64)}` });
     expect(polygon.stderr).toMatch(/--payment-token \(the stablecoin accepted on polygon\) is required on a main network/);
     expect(existsSync(deploymentDir)).toBe(false);
   });
 
   it("deploys with Ignition, records the addresses, and sets the roles from the parameters", async () => {
-    const run = deploy(["--network", "localhost", "--deployment-id", deploymentId, "--admin", ADMIN, "--minter", MINTER]);
+    const run = await deploy(["--network", "localhost", "--deployment-id", deploymentId, "--admin", ADMIN, "--minter", MINTER]);
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const recorded = JSON.parse(readFileSync(path.join(deploymentDir, "deployed_addresses.json"), "utf8"));
     const deployment = fromIgnitionAddresses(31337, recorded);
