@@ -202,7 +202,8 @@ contract ConcertTicket is
      * @return firstTokenId ticket i goes to `recipients[i]` as token `firstTokenId + i`
      * @dev Requirements: caller holds MINTER_ROLE on the factory; equal, nonzero lengths; no zero recipient;
      * event not cancelled; before `startsAt`; known tier; enough seats left; no reference used before.
-     * Emits {Transfer} per ticket and {TicketsIssued}.
+     * Emits {Transfer} per ticket and {TicketsIssued} (with the references, or an empty list when all are
+     * zero; the recipients are in the Transfer events).
      */
     function mintBatch(uint256 tierId, address[] calldata recipients, bytes32[] calldata orderRefs)
         external
@@ -215,38 +216,29 @@ contract ConcertTicket is
         if (quantity == 0) revert TicketInvalidQuantity(0);
         Tier memory t;
         (firstTokenId, t) = _startSale(tierId, quantity);
-        uint256 meta = (block.timestamp << 160) | (tierId << 200);
-        uint256 firstSeat = uint256(t.sold) + 1;
-        uint256 flagIndex = NO_WORD;
-        uint256 flagWord;
-        uint256 i;
-        while (i < quantity) {
-            address to = recipients[i];
-            if (to == address(0)) revert ERC721InvalidReceiver(address(0));
-            uint256 runStart = i;
-            do {
-                bytes32 orderRef = orderRefs[i];
-                if (orderRef != bytes32(0)) {
-                    uint256 existing = _orders[orderRef];
-                    if (existing != 0) revert TicketOrderAlreadyFulfilled(orderRef, existing);
-                    // Cannot overflow: token ids are bounded by the tiers' uint32 supplies.
-                    unchecked {
-                        _orders[orderRef] = firstTokenId + i;
-                    }
-                }
-                // Cannot overflow: i < quantity.
-                unchecked {
-                    ++i;
-                }
-            } while (i < quantity && recipients[i] == to);
-            // Cannot overflow: runStart < i <= quantity, bounded by the tier's uint32 supply.
-            unchecked {
-                (flagIndex, flagWord) =
-                    _issue(to, firstTokenId + runStart, i - runStart, meta, firstSeat + runStart, flagIndex, flagWord);
-            }
+        uint256 metaSeat = (block.timestamp << 160) | (tierId << 200) | ((uint256(t.sold) + 1) << 216);
+        uint256 p;
+        uint256 refsDelta;
+        assembly ("memory-safe") {
+            p := recipients.offset
+            refsDelta := sub(orderRefs.offset, p)
         }
-        _flags[flagIndex] = flagWord;
-        emit TicketsIssued(tierId, firstTokenId, recipients, orderRefs);
+        // Cannot overflow: quantity <= the tier's uint32 supply.
+        uint256 end;
+        unchecked {
+            end = firstTokenId + quantity;
+        }
+        (bool anyRef, uint256 stoppedAt) = _issueEach(p, refsDelta, firstTokenId, end, metaSeat);
+        if (stoppedAt != end) {
+            // The loop stopped at a zero recipient or a reference minted before (the revert undoes it all).
+            uint256 i = stoppedAt - firstTokenId;
+            if (recipients[i] == address(0)) revert ERC721InvalidReceiver(address(0));
+            bytes32 orderRef = orderRefs[i];
+            revert TicketOrderAlreadyFulfilled(orderRef, _orders[orderRef]);
+        }
+        // The recipients are in the Transfer events; the references only when there is one.
+        if (anyRef) emit TicketsIssued(tierId, firstTokenId, quantity, orderRefs);
+        else emit TicketsIssued(tierId, firstTokenId, quantity, new bytes32[](0));
     }
 
     /**
@@ -656,6 +648,84 @@ contract ConcertTicket is
             }
         }
         return (flagIndex, flagWord);
+    }
+
+    /**
+     * @dev The loop of {mintBatch}, in assembly: token `id` (from `firstTokenId` up to `end`) goes to the
+     * recipient at calldata position `p + 32 * (id - firstTokenId)`, with the order reference `refsDelta`
+     * bytes further. One pass: a batch word (and head bit) where the recipient changes or a 128-token window
+     * starts, the balance of a run added once when the run ends, each flag word written once, one
+     * {Transfer} per ticket. `metaSeat` is the batch word of the first ticket without its owner.
+     * Stops early (returns `stoppedAt < end`, having written the run only partly) at a zero recipient or a
+     * nonzero reference already recorded: the caller reverts. An address with dirty upper bits reverts, as
+     * the ABI decoder would. Returns whether any reference was nonzero.
+     */
+    function _issueEach(uint256 p, uint256 refsDelta, uint256 firstTokenId, uint256 end, uint256 metaSeat)
+        private
+        returns (bool anyRef, uint256 stoppedAt)
+    {
+        assembly ("memory-safe") {
+            let id := firstTokenId
+            let flagIndex := shr(7, id)
+            mstore(0x00, flagIndex)
+            mstore(0x20, _flags.slot)
+            let flagWord := sload(keccak256(0x00, 0x40))
+            let owner := 0 // recipient of the current run (none before the first ticket)
+            let owned := 0 // tickets of the current run
+            for {} lt(id, end) { id := add(id, 1) } {
+                let to := calldataload(p)
+                if shr(160, to) { revert(0, 0) }
+                if iszero(to) { break }
+                let orderRef := calldataload(add(p, refsDelta))
+                p := add(p, 0x20)
+                if orderRef {
+                    mstore(0x00, orderRef)
+                    mstore(0x20, _orders.slot)
+                    let slot := keccak256(0x00, 0x40)
+                    if sload(slot) { break }
+                    sstore(slot, id)
+                    anyRef := 1
+                }
+                if or(xor(to, owner), iszero(and(id, 127))) {
+                    // A new batch: another recipient, or the same one entering a new window.
+                    let index := shr(7, id)
+                    mstore(0x20, _flags.slot)
+                    if xor(index, flagIndex) {
+                        mstore(0x00, flagIndex)
+                        sstore(keccak256(0x00, 0x40), flagWord)
+                        flagIndex := index
+                        mstore(0x00, index)
+                        flagWord := sload(keccak256(0x00, 0x40))
+                    }
+                    flagWord := or(flagWord, shl(shl(1, and(id, 127)), 1))
+                    mstore(0x00, id)
+                    mstore(0x20, _batches.slot)
+                    sstore(keccak256(0x00, 0x40), or(to, add(metaSeat, shl(216, sub(id, firstTokenId)))))
+                    if xor(to, owner) {
+                        if owned {
+                            mstore(0x00, owner)
+                            mstore(0x20, _balances.slot)
+                            let slot := keccak256(0x00, 0x40)
+                            sstore(slot, add(sload(slot), owned))
+                        }
+                        owner := to
+                        owned := 0
+                    }
+                }
+                owned := add(owned, 1)
+                log4(0, 0, TRANSFER_EVENT_SIGNATURE, 0, to, id)
+            }
+            stoppedAt := id
+            if eq(id, end) {
+                mstore(0x00, owner)
+                mstore(0x20, _balances.slot)
+                let slot := keccak256(0x00, 0x40)
+                sstore(slot, add(sload(slot), owned))
+                mstore(0x00, flagIndex)
+                mstore(0x20, _flags.slot)
+                sstore(keccak256(0x00, 0x40), flagWord)
+            }
+        }
     }
 
     /// @dev Owner, batch head and batch word of an existing `tokenId`.

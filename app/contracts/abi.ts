@@ -1375,9 +1375,9 @@ export const concertTicketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "address[]",
-        "name": "recipients",
-        "type": "address[]"
+        "internalType": "uint256",
+        "name": "quantity",
+        "type": "uint256"
       },
       {
         "indexed": false,

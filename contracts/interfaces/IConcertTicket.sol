@@ -32,7 +32,10 @@ interface IConcertTicket is IERC721, IERC2981 {
     }
 
     event TicketsPurchased(address indexed buyer, uint256 indexed tierId, uint256 firstTokenId, uint256 quantity, uint256 paid);
-    event TicketsIssued(uint256 indexed tierId, uint256 firstTokenId, address[] recipients, bytes32[] orderRefs);
+    /// @notice `quantity` tickets `firstTokenId..` minted by {mintBatch}; ticket i went to the `to` of its
+    /// `Transfer` event. `orderRefs[i]` is ticket i's order reference; the list is empty when every reference
+    /// was zero (complimentary tickets).
+    event TicketsIssued(uint256 indexed tierId, uint256 firstTokenId, uint256 quantity, bytes32[] orderRefs);
     /// @notice One card order of `quantity` tickets for one holder, minted by {mintOrder}.
     event OrderIssued(bytes32 indexed orderRef, address indexed to, uint256 indexed tierId, uint256 firstTokenId, uint256 quantity);
     event TicketCheckedIn(uint256 indexed tokenId, address indexed scanner);

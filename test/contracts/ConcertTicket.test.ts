@@ -235,7 +235,8 @@ describe("ConcertTicket", function () {
         eventsOf(ticket, receipt, "Transfer"),
         recipients.map((to, i) => ({ from: zeroAddress, to, tokenId: BigInt(i + 1) })),
       );
-      expectSame(eventsOf(ticket, receipt, "TicketsIssued"), [{ tierId: 1n, firstTokenId: 1n, recipients, orderRefs: refs }]);
+      // The recipients are in the Transfer events; TicketsIssued carries the references.
+      expectSame(eventsOf(ticket, receipt, "TicketsIssued"), [{ tierId: 1n, firstTokenId: 1n, quantity: 5n, orderRefs: refs }]);
       for (const [i, to] of recipients.entries()) {
         expect(addr(await ticket.read.ownerOf([BigInt(i + 1)]))).to.equal(addr(to));
         expect(await ticket.read.tokenForOrder([refs[i]])).to.equal(BigInt(i + 1));
@@ -252,10 +253,17 @@ describe("ConcertTicket", function () {
 
     it("records nothing for bytes32(0) references (complimentary tickets)", async function () {
       const { ticket, minter, fan1 } = await loadFixture(ticketFixture);
-      await mined(ticket.write.mintBatch([1n, [fan1.account.address, fan1.account.address], [zeroHash, zeroHash]], { account: minter.account }));
+      const receipt = await mined(
+        ticket.write.mintBatch([1n, [fan1.account.address, fan1.account.address], [zeroHash, zeroHash]], { account: minter.account }),
+      );
+      // No reference at all: TicketsIssued carries an empty list.
+      expectSame(eventsOf(ticket, receipt, "TicketsIssued"), [{ tierId: 1n, firstTokenId: 1n, quantity: 2n, orderRefs: [] }]);
+      const mixed = await mined(ticket.write.mintBatch([1n, [fan1.account.address, fan1.account.address], [zeroHash, ref("m")]], { account: minter.account }));
+      expectSame(eventsOf(ticket, mixed, "TicketsIssued"), [{ tierId: 1n, firstTokenId: 3n, quantity: 2n, orderRefs: [zeroHash, ref("m")] }]);
+      expect(await ticket.read.tokenForOrder([ref("m")])).to.equal(4n);
       await mined(ticket.write.mintBatch([1n, [fan1.account.address], [zeroHash]], { account: minter.account }));
       expect(await ticket.read.tokenForOrder([zeroHash])).to.equal(0n);
-      expect(await ticket.read.balanceOf([fan1.account.address])).to.equal(3n);
+      expect(await ticket.read.balanceOf([fan1.account.address])).to.equal(5n);
     });
 
     it("rejects a reference minted before, in an earlier call or earlier in the same call", async function () {
