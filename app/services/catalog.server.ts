@@ -60,9 +60,12 @@ async function tiersOf(eventIds: string[]) {
 export async function listPublishedEvents(): Promise<EventSummary[]> {
   const db = await getDb();
   const rows = await db.select(eventColumns).from(events).where(eq(events.status, "published")).orderBy(asc(events.startsAt));
-  const tiers = await tiersOf(rows.map((r) => r.id));
+  const tiersByEvent = new Map<string, Awaited<ReturnType<typeof tiersOf>>>();
+  for (const tier of await tiersOf(rows.map((r) => r.id))) {
+    tiersByEvent.set(tier.eventId, [...(tiersByEvent.get(tier.eventId) ?? []), tier]);
+  }
   return rows.map((row) => {
-    const own = tiers.filter((t) => t.eventId === row.id);
+    const own = tiersByEvent.get(row.id) ?? [];
     return {
       ...row,
       startsAt: row.startsAt.toISOString(),

@@ -40,7 +40,20 @@ export function publicClient(): PublicClient {
   return g[GLOBAL_KEY]!;
 }
 
+const DEPLOYMENT_KEY = Symbol.for("ticketchain.deployment");
+type GlobalWithDeployment = typeof globalThis & { [DEPLOYMENT_KEY]?: Deployment };
+
+/**
+ * The platform's addresses on the configured chain, read from disk once per process (they are written
+ * before the app serves and never change while it runs). Null while no deployment is recorded.
+ */
 export function currentDeployment(): Deployment | null {
-  const e = env();
-  return readDeployment(CHAINS[e.chain].id, e.DATA_DIR);
+  const g = globalThis as GlobalWithDeployment;
+  if (!g[DEPLOYMENT_KEY]) {
+    const e = env();
+    const found = readDeployment(CHAINS[e.chain].id, e.DATA_DIR);
+    if (found) g[DEPLOYMENT_KEY] = found;
+    return found;
+  }
+  return g[DEPLOYMENT_KEY]!;
 }

@@ -2,13 +2,13 @@
 pragma solidity ^0.8.24;
 
 /**
- * @title MarketStubFactory (TEST ONLY)
+ * @title MarketMisconfiguredFactory (TEST ONLY)
  * @notice A registry that registers one {MarketGreedyTicket}, so a Marketplace proxy pointed at it can be
  * shown to refuse a ticket whose royalty leaves nothing for the fee. The real factory caps royalties at
  * 10 % and the marketplace caps its fee at 10 %, so that guard cannot be reached on the real platform.
  * Only the functions the marketplace calls before it settles are implemented.
  */
-contract MarketStubFactory {
+contract MarketMisconfiguredFactory {
     address public immutable registered;
 
     constructor(address registered_) {

@@ -799,7 +799,7 @@ describe("ConcertTicket", function () {
       const p = await loadFixture(ticketFixture);
       await p.buy(p.ticket, 1n, 1n, p.fan1);
       await mined(
-        p.ticket.write.transferFrom([p.fan1.account.address, p.fractionsPlaceholder.account.address, 1n], {
+        p.ticket.write.transferFrom([p.fan1.account.address, p.fractionsAccount.account.address, 1n], {
           account: p.fan1.account,
         }),
       );

@@ -96,7 +96,7 @@ describe("ERC-2771 forwarder (gasless wallets)", function () {
     await mined(
       p.escrow.write.credit([zeroAddress, [p.fan.address], [parseEther("0.3")]], {
         value: parseEther("0.3"),
-        account: p.marketplacePlaceholder.account,
+        account: p.marketplaceAccount.account,
       }),
     );
     const data = encodeFunctionData({ abi: p.escrow.abi, functionName: "withdraw", args: [zeroAddress] });

@@ -737,11 +737,11 @@ describe("FractionalTicketOwnership", function () {
     });
 
     it("uses the escrow the ticket paid into, even after the factory moved to another escrow", async function () {
-      const { vault, ticket, escrow, factory, admin, stranger, promoter, lock, marketplacePlaceholder } =
+      const { vault, ticket, escrow, factory, admin, stranger, promoter, lock, marketplaceAccount } =
         await loadFixture(fractionsFixture);
       const { id } = await lock(1n);
       await mined(
-        factory.write.setPlatformContracts([stranger.account.address, marketplacePlaceholder.account.address, vault.address], {
+        factory.write.setPlatformContracts([stranger.account.address, marketplaceAccount.account.address, vault.address], {
           account: admin.account,
         }),
       );

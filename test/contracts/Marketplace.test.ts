@@ -16,7 +16,7 @@ import {
   zeroAddress,
   type Address,
 } from "viem";
-import { FORWARD_REQUEST_TYPES, eventsOf, expectRevert, expectSame, mined } from "./fixtures";
+import { FORWARD_REQUEST_TYPES, PERMIT_TYPES, eventsOf, expectRevert, expectSame, mined } from "./fixtures";
 import {
   BPS,
   CAP,
@@ -49,15 +49,7 @@ async function signPermit(m: MarketPlatform, owner: WalletClient, value: bigint,
   const signature = await owner.signTypedData({
     account: owner.account,
     domain: { name: "Test USD Coin", version: "1", chainId: m.chainId, verifyingContract: m.usdc.address },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner: owner.account.address, spender: m.market.address, value, nonce, deadline },
   });
@@ -737,13 +729,13 @@ describe("Marketplace", function () {
     it("royalty plus fee above the total (only reachable with a misconfigured registry)", async function () {
       const m = await loadFixture(marketFixture);
       const greedy = await hre.viem.deployContract("MarketGreedyTicket");
-      const stubFactory = await hre.viem.deployContract("MarketStubFactory", [greedy.address]);
+      const misconfiguredFactory = await hre.viem.deployContract("MarketMisconfiguredFactory", [greedy.address]);
       const proxy = await hre.viem.deployContract("ERC1967Proxy", [
         m.marketImplementation.address,
         encodeFunctionData({
           abi: m.marketImplementation.abi,
           functionName: "initialize",
-          args: [stubFactory.address, 1000, m.treasury.account.address, zeroAddress],
+          args: [misconfiguredFactory.address, 1000, m.treasury.account.address, zeroAddress],
         }),
       ]);
       const other = await hre.viem.getContractAt("Marketplace", proxy.address);

@@ -249,7 +249,7 @@ describe("PaymentEscrow", function () {
 
   describe("when the marketplace credits payees", function () {
     it("credits native payouts that arrive with the call and emits Credited per payee", async function () {
-      const { escrow, marketplacePlaceholder: market, fan1, fan2, promoter, balance } = await loadFixture(platformFixture);
+      const { escrow, marketplaceAccount: market, fan1, fan2, promoter, balance } = await loadFixture(platformFixture);
       const payees = [fan1, promoter, fan2].map((w) => w.account.address);
       const amounts = [parseEther("1"), parseEther("0.05"), parseEther("0.02")];
       const total = amounts.reduce((a, b) => a + b);
@@ -267,7 +267,7 @@ describe("PaymentEscrow", function () {
     });
 
     it("credits the allowed ERC-20 once the tokens are in the escrow", async function () {
-      const { escrow, usdc, admin, marketplacePlaceholder: market, fan1 } = await loadFixture(platformFixture);
+      const { escrow, usdc, admin, marketplaceAccount: market, fan1 } = await loadFixture(platformFixture);
       const amount = parseUnits("25", 6);
       await mined(usdc.write.mint([market.account.address, amount], { account: admin.account }));
       await mined(usdc.write.transfer([escrow.address, amount], { account: market.account }));
@@ -283,7 +283,7 @@ describe("PaymentEscrow", function () {
     });
 
     it("rejects a wrong native total and value sent with an ERC-20 credit with EscrowWrongPayment", async function () {
-      const { escrow, usdc, marketplacePlaceholder: market, fan1 } = await loadFixture(platformFixture);
+      const { escrow, usdc, marketplaceAccount: market, fan1 } = await loadFixture(platformFixture);
       await expectRevert(
         escrow.write.credit([NATIVE, [fan1.account.address, fan1.account.address], [2n, 3n]], { value: 4n, account: market.account }),
         "EscrowWrongPayment",
@@ -309,15 +309,15 @@ describe("PaymentEscrow", function () {
       await expectRevert(
         p.escrow.write.credit([NATIVE, [p.fan1.account.address], [1n]], {
           value: 1n,
-          account: p.marketplacePlaceholder.account,
+          account: p.marketplaceAccount.account,
         }),
         "EscrowNotMarketplace",
-        [p.marketplacePlaceholder.account.address],
+        [p.marketplaceAccount.account.address],
       );
     });
 
     it("rejects other currencies, mismatched lists and a zero payee", async function () {
-      const { escrow, marketplacePlaceholder: market, fan1, stranger } = await loadFixture(platformFixture);
+      const { escrow, marketplaceAccount: market, fan1, stranger } = await loadFixture(platformFixture);
       const from = { account: market.account };
       await expectRevert(
         escrow.write.credit([stranger.account.address, [fan1.account.address], [1n]], from),
@@ -339,7 +339,7 @@ describe("PaymentEscrow", function () {
 
   describe("when payees withdraw credits", function () {
     it("pays native and ERC-20 credits to the caller and emits Withdrawn", async function () {
-      const { escrow, usdc, admin, marketplacePlaceholder: market, fan1, balance } = await loadFixture(platformFixture);
+      const { escrow, usdc, admin, marketplaceAccount: market, fan1, balance } = await loadFixture(platformFixture);
       await mined(escrow.write.credit([NATIVE, [fan1.account.address], [parseEther("1")]], { value: parseEther("1"), account: market.account }));
       await mined(usdc.write.mint([escrow.address, 500n], { account: admin.account }));
       await mined(escrow.write.credit([usdc.address, [fan1.account.address], [500n]], { account: market.account }));
@@ -371,7 +371,7 @@ describe("PaymentEscrow", function () {
     });
 
     it("keeps credits in a token that is no longer allowed withdrawable", async function () {
-      const { escrow, usdc, admin, marketplacePlaceholder: market, fan1 } = await loadFixture(platformFixture);
+      const { escrow, usdc, admin, marketplaceAccount: market, fan1 } = await loadFixture(platformFixture);
       await mined(usdc.write.mint([escrow.address, 7n], { account: admin.account }));
       await mined(escrow.write.credit([usdc.address, [fan1.account.address], [7n]], { account: market.account }));
       await mined(escrow.write.setAllowedToken([zeroAddress], { account: admin.account }));
@@ -476,7 +476,7 @@ describe("PaymentEscrow", function () {
     });
 
     it("withdraw → re-entering withdraw or a purchase (buy → depositPrimary) is stopped by the guard", async function () {
-      const { escrow, attacker, ticket, marketplacePlaceholder: market, balance, buyData } = await loadFixture(attackFixture);
+      const { escrow, attacker, ticket, marketplaceAccount: market, balance, buyData } = await loadFixture(attackFixture);
       await mined(escrow.write.credit([NATIVE, [attacker.address], [parseEther("2")]], { value: parseEther("2"), account: market.account }));
       const withdraw = encodeFunctionData({ abi: escrow.abi, functionName: "withdraw", args: [NATIVE] });
       await mined(attacker.write.arm([escrow.address, withdraw, 0n, false]));

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseUnits, parseSignature, zeroAddress } from "viem";
-import { eventsOf, expectRevert, expectSame, mined } from "./fixtures";
+import { PERMIT_TYPES, eventsOf, expectRevert, expectSame, mined } from "./fixtures";
 import { addr, platformFixture } from "./platform";
 
 describe("TestUSDC", function () {
@@ -32,15 +32,7 @@ describe("TestUSDC", function () {
     const signature = await fan1.signTypedData({
       account: fan1.account,
       domain: { name: "Test USD Coin", version: "1", chainId: await publicClient.getChainId(), verifyingContract: usdc.address },
-      types: {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
+      types: PERMIT_TYPES,
       primaryType: "Permit",
       message: { owner: fan1.account.address, spender: fan2.account.address, value, nonce: 0n, deadline },
     });

@@ -53,8 +53,8 @@ describe("TicketFactory", function () {
       const p = await loadFixture(platformFixture);
       expect(addr(await p.factory.read.ticketImplementation())).to.equal(addr(p.ticketImplementation.address));
       expect(addr(await p.factory.read.escrow())).to.equal(addr(p.escrow.address));
-      expect(addr(await p.factory.read.marketplace())).to.equal(addr(p.marketplacePlaceholder.account.address));
-      expect(addr(await p.factory.read.fractions())).to.equal(addr(p.fractionsPlaceholder.account.address));
+      expect(addr(await p.factory.read.marketplace())).to.equal(addr(p.marketplaceAccount.account.address));
+      expect(addr(await p.factory.read.fractions())).to.equal(addr(p.fractionsAccount.account.address));
       expect(addr(await p.factory.read.trustedForwarder())).to.equal(addr(p.forwarder.address));
       expect(await p.factory.read.isTrustedForwarder([p.forwarder.address])).to.equal(true);
       expect(await p.factory.read.isTrustedForwarder([p.admin.account.address])).to.equal(false);

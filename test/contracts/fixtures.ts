@@ -33,6 +33,17 @@ chai.use(chaiAsPromised);
 
 export const ONE_DAY = 86_400n;
 
+/** EIP-712 types of an EIP-2612 permit (TestUSDC: domain name "Test USD Coin", version "1"). */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
 /** EIP-712 types of OpenZeppelin's ERC2771Forwarder requests (domain name "TicketChainForwarder", version "1"). */
 export const FORWARD_REQUEST_TYPES = {
   ForwardRequest: [

@@ -291,7 +291,7 @@ describe("invariants (fast-check over the real contracts)", function () {
               await mined(
                 p.escrow.write.credit([zeroAddress, [address(a.actor)], [a.amount]], {
                   value: a.amount,
-                  account: p.marketplacePlaceholder.account,
+                  account: p.marketplaceAccount.account,
                 }),
               );
               m.credits[a.actor] += a.amount;

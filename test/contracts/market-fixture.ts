@@ -16,20 +16,15 @@ import "./fixtures";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeFunctionData, parseEther, parseUnits, zeroAddress, type Address, type Hex } from "viem";
-import { require as tsxRequire } from "tsx/cjs/api";
-import type { Order } from "../../app/lib/orders";
+import * as orders from "../../app/lib/orders";
+import { hashOrder, orderTypedData, type Order } from "../../app/lib/orders";
 import { mined } from "./fixtures";
 import { platformFixture, type WalletClient } from "./platform";
 import { deployVault, fractionIdOf } from "./fractions-fixture";
 
-/**
- * app/lib/orders.ts, the app's order module, loaded through tsx: the app is ESM ("type": "module") while
- * ts-node runs this suite as CommonJS (tsconfig.json "ts-node.moduleTypes" covers test/contracts only),
- * and ts-node refuses to require an ESM .ts file. tsx's scoped require transpiles it to CommonJS.
- */
-export const orders: typeof import("../../app/lib/orders") = tsxRequire("../../app/lib/orders.ts", __filename);
+/** app/lib/orders.ts (the app's order module; tsconfig's ts-node.moduleTypes lets this CommonJS suite load it). */
+export { orders };
 export type { Order };
-const { hashOrder, orderTypedData } = orders;
 
 /** Platform fee of the test marketplace: 2.5 %. */
 export const FEE_BPS = 250;

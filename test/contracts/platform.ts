@@ -4,7 +4,7 @@
  * minter, ticketImplementation)) → escrow implementation + ERC1967Proxy(initialize(factory)) → TestUSDC →
  * factory.setPlatformContracts(escrow, marketplace, fractions).
  *
- * Marketplace and fractions are placeholder accounts (`marketplacePlaceholder`, `fractionsPlaceholder`)
+ * Marketplace and fractions are plain accounts registered in their place (`marketplaceAccount`, `fractionsAccount`)
  * until a suite deploys the real ones and calls `setPlatformContracts({ marketplace, fractions })`.
  *
  * Use with loadFixture: `const p = await loadFixture(platformFixture)` (or `eventFixture`, which adds one
@@ -54,8 +54,8 @@ export async function platformFixture() {
     fan3,
     relayer,
     stranger,
-    marketplacePlaceholder,
-    fractionsPlaceholder,
+    marketplaceAccount,
+    fractionsAccount,
     promoter2,
   ] = wallets;
   const publicClient = await hre.viem.getPublicClient();
@@ -89,10 +89,10 @@ export async function platformFixture() {
   const usdc = await hre.viem.deployContract("TestUSDC", [admin.account.address]);
   await mined(escrow.write.setAllowedToken([usdc.address], fromAdmin));
 
-  // 6. platform contracts (placeholders for marketplace and fractions)
+  // 6. platform contracts (plain accounts stand in for marketplace and fractions; suites that need them deploy the real ones)
   await mined(
     factory.write.setPlatformContracts(
-      [escrow.address, marketplacePlaceholder.account.address, fractionsPlaceholder.account.address],
+      [escrow.address, marketplaceAccount.account.address, fractionsAccount.account.address],
       fromAdmin,
     ),
   );
@@ -178,8 +178,8 @@ export async function platformFixture() {
     fan3,
     relayer,
     stranger,
-    marketplacePlaceholder,
-    fractionsPlaceholder,
+    marketplaceAccount,
+    fractionsAccount,
     /** Unnamed spare accounts (index 12 onwards). */
     spares: wallets.slice(12),
     publicClient,
