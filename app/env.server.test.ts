@@ -48,18 +48,29 @@ describe("parseEnv", () => {
     expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_def" }).STRIPE_SECRET_KEY).toBe("sk_test_abc");
   });
 
+  const SECRETS = { WALLET_KEYS: `k1:${"A".repeat(43)}=`, SESSION_SECRET: "s".repeat(40) };
+
   it("picks the chain from the RPC URLs, Polygon first", () => {
-    expect(parseEnv({ RPC_URL_AMOY: "https://rpc-amoy.example" }).chain).toBe("amoy");
-    expect(parseEnv({ RPC_URL_ETHEREUM: "https://eth.example", RPC_URL_POLYGON: "https://polygon.example" }).chain).toBe("polygon");
-    expect(parseEnv({ RPC_URL_POLYGON: "https://a.example, https://b.example" }).RPC_URL_POLYGON).toEqual([
+    expect(parseEnv({ ...SECRETS, RPC_URL_AMOY: "https://rpc-amoy.example" }).chain).toBe("amoy");
+    expect(parseEnv({ ...SECRETS, RPC_URL_ETHEREUM: "https://eth.example", RPC_URL_POLYGON: "https://polygon.example" }).chain).toBe("polygon");
+    expect(parseEnv({ ...SECRETS, RPC_URL_POLYGON: "https://a.example, https://b.example" }).RPC_URL_POLYGON).toEqual([
       "https://a.example",
       "https://b.example",
     ]);
   });
 
   it("requires the RPC URL of an explicitly chosen chain", () => {
-    expect(problems({ CHAIN: "polygon" })).toEqual(["RPC_URL_POLYGON: is required when CHAIN=polygon"]);
+    expect(problems({ ...SECRETS, CHAIN: "polygon" })).toEqual(["RPC_URL_POLYGON: is required when CHAIN=polygon"]);
     expect(problems({ RPC_URL_AMOY: "ftp://nope" })[0]).toMatch(/^RPC_URL_AMOY: .*http/);
+  });
+
+  it("requires wallet keys and a session secret on a real chain, and checks their shape", () => {
+    expect(problems({ RPC_URL_AMOY: "https://rpc-amoy.example" }).map((p) => p.split(":")[0])).toEqual(["WALLET_KEYS", "SESSION_SECRET"]);
+    expect(parseEnv({}).WALLET_KEYS).toBeUndefined(); // the local chain generates them under DATA_DIR
+    const [bad] = problems({ WALLET_KEYS: "k1:tooshort" });
+    expect(bad).toMatch(/^WALLET_KEYS: .*<id>:<32 random bytes in base64>/);
+    expect(bad).not.toContain("tooshort");
+    expect(parseEnv({ WALLET_KEYS: `new:${"B".repeat(43)}=, old:${"A".repeat(43)}=` }).WALLET_KEYS).toHaveLength(2);
   });
 
   it("reports every wrong variable at once", () => {

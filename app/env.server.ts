@@ -52,6 +52,23 @@ export const envSchema = z
 
     STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, "must look like sk_test_… or sk_live_…")),
     STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_\w+$/, "must look like whsec_…")),
+    WALLET_KEYS: optional(
+      z
+        .string()
+        .transform((value) => value.split(",").map((entry) => entry.trim()).filter(Boolean))
+        .pipe(
+          z
+            .array(
+              z
+                .string()
+                .regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/, "each entry must be <id>:<32 random bytes in base64> (openssl rand -base64 32)"),
+            )
+            .min(1),
+        )
+        .describe("key-encryption keys for embedded wallets, newest first: id:base64,…"),
+    ),
+    SESSION_SECRET: optional(z.string().min(32, "must be at least 32 characters (openssl rand -base64 48)")),
+    APP_URL: optional(z.string().url().regex(/^https?:\/\//, "must be an http(s):// URL")),
     WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
   })
   .superRefine((env, ctx) => {
@@ -89,9 +106,19 @@ export class EnvError extends Error {
   }
 }
 
-/** Parses `source` (process.env by default); throws EnvError naming each wrong variable. */
-export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+/**
+ * Parses `source` (process.env by default); throws EnvError naming each wrong variable. `app: false`
+ * (the deploy script) skips what only the app server needs.
+ */
+export function parseEnv(source: Record<string, string | undefined> = process.env, { app = true } = {}): Env {
   const result = envSchema.safeParse(source);
+  if (result.success && app && result.data.chain !== "local") {
+    // Embedded defaults generate these under DATA_DIR; on a real chain they must come from the environment.
+    const missing = (["WALLET_KEYS", "SESSION_SECRET"] as const).filter((name) => !result.data[name]);
+    if (missing.length) {
+      throw new EnvError(missing.map((name) => `${name}: is required on a real chain (only the local chain generates it under DATA_DIR)`));
+    }
+  }
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.length ? String(issue.path[0]) : "(environment)";

@@ -1,11 +1,14 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   index,
   integer,
+  jsonb,
   numeric,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -77,7 +80,10 @@ export const ticketTiers = pgTable(
     priceCents: bigint("price_cents", { mode: "number" }).notNull(),
     priceWei: numeric("price_wei", { precision: 78, scale: 0 }).notNull(),
     supply: integer("supply").notNull(),
+    /** seats sold (minted on chain, card or wallet) */
     sold: integer("sold").notNull().default(0),
+    /** seats held by open card checkouts; sold + reserved <= supply is enforced by the reserving UPDATE */
+    reserved: integer("reserved").notNull().default(0),
   },
   (t) => [uniqueIndex("ticket_tiers_event_position_key").on(t.eventId, t.position)],
 );
@@ -92,3 +98,277 @@ export const chains = pgTable("chains", {
   genesisHash: text("genesis_hash").notNull(),
   firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Accounts and sign-in (issue 4)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The server-held ("embedded") wallet of a card buyer. Envelope encryption: the private key is sealed
+ * with AES-256-GCM under a random per-wallet data key; the data key is sealed under the key-encryption
+ * key named by `kekId` (WALLET_KEYS in the environment). Rotating the KEK re-seals `wrappedDataKey` only.
+ * The private key never leaves the server; the fan claims tickets to a wallet of their own.
+ */
+export const embeddedWallets = pgTable(
+  "embedded_wallets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    address: text("address").notNull(),
+    /** base64(iv ‖ ciphertext ‖ tag) of the 32-byte private key under the data key */
+    sealedKey: text("sealed_key").notNull(),
+    /** base64(iv ‖ ciphertext ‖ tag) of the data key under the KEK `kekId` */
+    wrappedDataKey: text("wrapped_data_key").notNull(),
+    kekId: text("kek_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("embedded_wallets_user_key").on(t.userId), uniqueIndex("embedded_wallets_address_key").on(sql`lower(${t.address})`)],
+);
+
+/** SIWE nonces: issued by the server, single use, short-lived. */
+export const siweNonces = pgTable("siwe_nonces", {
+  nonce: text("nonce").primaryKey(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A signed-in browser. The JWT cookie carries `sid`; revoking or rotating happens here. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** how the session was opened */
+    method: text("method").notNull(), // "siwe" | "email"
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/** One-time email sign-in links: only the SHA-256 of the token is stored. */
+export const loginTokens = pgTable("login_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  email: text("email").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Every email the app sent (or, on embedded defaults, would have sent): the dev mailbox reads it. */
+export const mailOutbox = pgTable("mail_outbox", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  to: text("to").notNull(),
+  subject: text("subject").notNull(),
+  text: text("text").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Venue staff of an event (mirrors scannerRole(eventId) on the factory). */
+export const eventStaff = pgTable(
+  "event_staff",
+  {
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.userId] })],
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Card checkout (issue 4): orders, Stripe events, mint batches
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * reserved   seats held (`reservedUntil`), Checkout Session open
+ * authorized card authorized (PaymentIntent requires_capture), a mint job is queued
+ * minting     in a mint batch (see mintBatchId)
+ * minted      tickets on chain, capture pending
+ * paid        captured: the fan paid and owns the tickets (final)
+ * expired     checkout abandoned or timed out: seats released, nothing charged (final)
+ * voided      minting impossible: authorization cancelled, nothing charged (final)
+ * refunded    refunded through Stripe after capture (final)
+ */
+export const orderStatus = pgEnum("order_status", [
+  "reserved",
+  "authorized",
+  "minting",
+  "minted",
+  "paid",
+  "expired",
+  "voided",
+  "refunded",
+]);
+
+export const orders = pgTable(
+  "orders",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** the buyer; null until the webhook tells who paid (a guest checkout) */
+    userId: uuid("user_id").references(() => users.id),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id),
+    tierId: uuid("tier_id")
+      .notNull()
+      .references(() => ticketTiers.id),
+    quantity: integer("quantity").notNull(),
+    unitPriceCents: bigint("unit_price_cents", { mode: "number" }).notNull(),
+    amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+    currency: text("currency").notNull().default("usd"),
+    status: orderStatus("status").notNull().default("reserved"),
+    email: text("email"),
+    /** where the tickets are minted (the buyer's embedded wallet) */
+    recipient: text("recipient"),
+    reservedUntil: timestamp("reserved_until", { withTimezone: true }).notNull(),
+    stripeSessionId: text("stripe_session_id"),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    mintBatchId: uuid("mint_batch_id"),
+    /** the order's tickets are firstTokenId .. firstTokenId + quantity - 1 */
+    firstTokenId: numeric("first_token_id", { precision: 78, scale: 0 }),
+    txHash: text("tx_hash"),
+    failureReason: text("failure_reason"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("orders_stripe_session_key").on(t.stripeSessionId),
+    index("orders_status_idx").on(t.status, t.reservedUntil),
+    index("orders_user_idx").on(t.userId),
+    index("orders_tier_idx").on(t.tierId),
+  ],
+);
+
+/** Stripe webhook events already handled (idempotency by event id). */
+export const stripeEvents = pgTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const mintBatchStatus = pgEnum("mint_batch_status", ["prepared", "sent", "confirmed", "failed"]);
+
+/**
+ * One `mintBatch` transaction. Written (with its orders) before the transaction is sent; `batchRef`
+ * travels on chain (`mintBatch(tier, recipients, batchRef)`, usable once), so after a crash the worker
+ * finds out from the chain (`tokenForOrder(batchRef)`) whether the batch was minted, and never mints twice.
+ */
+export const mintBatches = pgTable(
+  "mint_batches",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chainId: integer("chain_id").notNull(),
+    contractAddress: text("contract_address").notNull(),
+    tierPosition: integer("tier_position").notNull(),
+    batchRef: text("batch_ref").notNull(),
+    status: mintBatchStatus("status").notNull().default("prepared"),
+    /** recipients in order, one per ticket */
+    recipients: jsonb("recipients").$type<string[]>().notNull(),
+    nonce: integer("nonce"),
+    txHash: text("tx_hash"),
+    firstTokenId: numeric("first_token_id", { precision: 78, scale: 0 }),
+    gasUsed: numeric("gas_used", { precision: 78, scale: 0 }),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("mint_batches_ref_key").on(t.batchRef), index("mint_batches_status_idx").on(t.status)],
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Chain indexer (issue 4): the source of "who owns what" for pages
+// ---------------------------------------------------------------------------------------------------
+
+/** How far the indexer got on each chain (block applied last, and its hash for reorg detection). */
+export const chainCursors = pgTable("chain_cursors", {
+  chainId: integer("chain_id").primaryKey(),
+  blockNumber: bigint("block_number", { mode: "number" }).notNull(),
+  blockHash: text("block_hash").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Recent applied blocks (number → hash) to find the fork point after a reorg. */
+export const indexedBlocks = pgTable(
+  "indexed_blocks",
+  {
+    chainId: integer("chain_id").notNull(),
+    number: bigint("number", { mode: "number" }).notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.number] })],
+);
+
+/** Every decoded log of the platform's contracts: the history; derived tables are rebuilt from it. */
+export const chainLogs = pgTable(
+  "chain_logs",
+  {
+    chainId: integer("chain_id").notNull(),
+    blockNumber: bigint("block_number", { mode: "number" }).notNull(),
+    logIndex: integer("log_index").notNull(),
+    blockHash: text("block_hash").notNull(),
+    txHash: text("tx_hash").notNull(),
+    address: text("address").notNull(),
+    eventName: text("event_name").notNull(),
+    /** decoded arguments; bigints as decimal strings */
+    args: jsonb("args").$type<Record<string, unknown>>().notNull(),
+    blockTime: timestamp("block_time", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.blockNumber, t.logIndex] }),
+    index("chain_logs_address_idx").on(t.chainId, t.address, t.eventName),
+    index("chain_logs_tx_idx").on(t.txHash),
+  ],
+);
+
+/** Current state of every ticket, derived from chain_logs. */
+export const tickets = pgTable(
+  "tickets",
+  {
+    chainId: integer("chain_id").notNull(),
+    contractAddress: text("contract_address").notNull(),
+    tokenId: numeric("token_id", { precision: 78, scale: 0 }).notNull(),
+    eventId: uuid("event_id").references(() => events.id),
+    tierPosition: integer("tier_position"),
+    /** lower-case address; the fractions vault while fractionalized */
+    owner: text("owner").notNull(),
+    originalOwner: text("original_owner").notNull(),
+    /** wei paid on chain (buy), "0" for card/complimentary tickets */
+    paidWei: numeric("paid_wei", { precision: 78, scale: 0 }).notNull().default("0"),
+    checkedIn: boolean("checked_in").notNull().default(false),
+    fractionalized: boolean("fractionalized").notNull().default(false),
+    refunded: boolean("refunded").notNull().default(false),
+    mintedBlock: bigint("minted_block", { mode: "number" }).notNull(),
+    updatedBlock: bigint("updated_block", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.contractAddress, t.tokenId] }),
+    index("tickets_owner_idx").on(t.owner),
+    index("tickets_event_idx").on(t.eventId),
+  ],
+);
+
+/** Ticket metadata documents (OpenSea/ERC-721 JSON), content-addressed by CIDv1. */
+export const ticketMetadata = pgTable(
+  "ticket_metadata",
+  {
+    cid: text("cid").primaryKey(),
+    chainId: integer("chain_id").notNull(),
+    contractAddress: text("contract_address").notNull(),
+    tokenId: numeric("token_id", { precision: 78, scale: 0 }).notNull(),
+    document: jsonb("document").$type<Record<string, unknown>>().notNull(),
+    pinnedAt: timestamp("pinned_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("ticket_metadata_token_key").on(t.chainId, t.contractAddress, t.tokenId)],
+);

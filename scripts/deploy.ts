@@ -49,7 +49,7 @@ if (!network || !(network in NETWORKS)) fail(`--network must be one of ${Object.
 const target = NETWORKS[network];
 
 try {
-  parseEnv();
+  parseEnv(process.env, { app: false });
 } catch (error) {
   if (error instanceof EnvError) fail(error.message);
   throw error;

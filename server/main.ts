@@ -17,6 +17,7 @@ import { CHAINS, EnvError, env, type Env } from "../app/env.server";
 import { readDeployment } from "../app/services/deployments.server";
 import { closeCache, cache } from "../app/services/cache.server";
 import { publicClient } from "../app/services/chain.server";
+import { secrets } from "../app/services/secrets.server";
 import type { LocalChain } from "./chain/local-node";
 import { ChainMismatchError, checkChainIdentity, deployLocal, seedDemo } from "./bootstrap";
 
@@ -61,6 +62,9 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 async function main() {
   const started = Date.now();
+  // Wallet key-encryption keys and the session secret (generated under DATA_DIR on the embedded defaults).
+  const { keks } = secrets();
+  log(`secrets: ${config.WALLET_KEYS ? "from the environment" : `generated under ${path.join(dataDir, "secrets")}`} (wallet key "${keks[0]!.id}")`);
   // 2. chain
   let localChain: LocalChain | null = null;
   let genesisHash: string;
