@@ -48,7 +48,7 @@ describe("parseEnv", () => {
     expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_def" }).STRIPE_SECRET_KEY).toBe("sk_test_abc");
   });
 
-  const SECRETS = { WALLET_KEYS: `k1:${"A".repeat(43)}=`, SESSION_SECRET: "s".repeat(40) };
+  const SECRETS = { WALLET_KEYS: `k1:${"A".repeat(43)}=`, SESSION_SECRET: "s".repeat(40), MINTER_PRIVATE_KEY: `0x${"1".repeat(64)}` };
 
   it("picks the chain from the RPC URLs, Polygon first", () => {
     expect(parseEnv({ ...SECRETS, RPC_URL_AMOY: "https://rpc-amoy.example" }).chain).toBe("amoy");
@@ -65,7 +65,7 @@ describe("parseEnv", () => {
   });
 
   it("requires wallet keys and a session secret on a real chain, and checks their shape", () => {
-    expect(problems({ RPC_URL_AMOY: "https://rpc-amoy.example" }).map((p) => p.split(":")[0])).toEqual(["WALLET_KEYS", "SESSION_SECRET"]);
+    expect(problems({ RPC_URL_AMOY: "https://rpc-amoy.example" }).map((p) => p.split(":")[0])).toEqual(["WALLET_KEYS", "SESSION_SECRET", "MINTER_PRIVATE_KEY"]);
     expect(parseEnv({}).WALLET_KEYS).toBeUndefined(); // the local chain generates them under DATA_DIR
     const [bad] = problems({ WALLET_KEYS: "k1:tooshort" });
     expect(bad).toMatch(/^WALLET_KEYS: .*<id>:<32 random bytes in base64>/);

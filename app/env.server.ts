@@ -67,6 +67,7 @@ export const envSchema = z
         )
         .describe("key-encryption keys for embedded wallets, newest first: id:base64,…"),
     ),
+    MINTER_PRIVATE_KEY: optional(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")),
     SESSION_SECRET: optional(z.string().min(32, "must be at least 32 characters (openssl rand -base64 48)")),
     APP_URL: optional(z.string().url().regex(/^https?:\/\//, "must be an http(s):// URL")),
     WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
@@ -114,7 +115,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   const result = envSchema.safeParse(source);
   if (result.success && app && result.data.chain !== "local") {
     // Embedded defaults generate these under DATA_DIR; on a real chain they must come from the environment.
-    const missing = (["WALLET_KEYS", "SESSION_SECRET"] as const).filter((name) => !result.data[name]);
+    const missing = (["WALLET_KEYS", "SESSION_SECRET", "MINTER_PRIVATE_KEY"] as const).filter((name) => !result.data[name]);
     if (missing.length) {
       throw new EnvError(missing.map((name) => `${name}: is required on a real chain (only the local chain generates it under DATA_DIR)`));
     }

@@ -95,3 +95,48 @@ describe.each(databaseBackends())("database on %s", (kind, create) => {
     await expect(checkChainIdentity(handle.db, 31337, "0xbbb", "remove .data")).rejects.toThrow(/genesis 0xaaa, now 0xbbb\)\. remove \.data/);
   });
 });
+
+describe.each(databaseBackends())("named locks on %s", (kind, create) => {
+  let database: TestDatabase;
+  let a: DbHandle;
+  let b: DbHandle | null = null;
+
+  beforeAll(async () => {
+    database = await create();
+    a = await openDb({ databaseUrl: database.databaseUrl, pgliteDir: database.pgliteDir });
+    // Two handles = two app servers sharing one PostgreSQL (PGlite has one opener by construction).
+    if (kind === "postgres") b = await openDb({ databaseUrl: database.databaseUrl, pgliteDir: database.pgliteDir });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await database?.drop();
+  });
+
+  it("withLock runs holders one at a time", async () => {
+    const handles = [a, b ?? a];
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        handles[i % 2]!.withLock("signer:0xabc", async () => {
+          inside++;
+          most = Math.max(most, inside);
+          await new Promise((r) => setTimeout(r, 20));
+          inside--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+  });
+
+  it("tryLock gives the lock to one holder until released", async () => {
+    const first = await a.tryLock("indexer:31337");
+    expect(first).not.toBeNull();
+    expect(await (b ?? a).tryLock("indexer:31337")).toBeNull();
+    await first!.release();
+    const again = await (b ?? a).tryLock("indexer:31337");
+    expect(again).not.toBeNull();
+    await again!.release();
+  });
+});

@@ -18,7 +18,42 @@ export interface DbHandle {
   kind: "pglite" | "postgres";
   /** where the data lives: a directory for PGlite, host/db for PostgreSQL (no credentials) */
   location: string;
+  /**
+   * Runs `fn` holding the named lock: a PostgreSQL advisory lock on a reserved connection (so it holds
+   * across app servers), or an in-process lock on PGlite (one process by construction). Waits for it.
+   */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Takes the named lock if free and keeps it until `release()` (leadership: e.g. the one indexer).
+   * Returns null when another holder has it. The lock also ends when the process or its connection dies.
+   */
+  tryLock(name: string): Promise<{ release(): Promise<void> } | null>;
   close(): Promise<void>;
+}
+
+/** In-process named locks (PGlite, and the first stage of PostgreSQL locks so one process queues locally). */
+class LocalLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly held = new Set<string>();
+  async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(name) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = previous.then(() => mine);
+    this.tails.set(name, tail);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      done();
+      if (this.tails.get(name) === tail) this.tails.delete(name);
+    }
+  }
+  tryTake(name: string): { release(): Promise<void> } | null {
+    if (this.held.has(name)) return null;
+    this.held.add(name);
+    return { release: async () => void this.held.delete(name) };
+  }
 }
 
 export interface DbOptions {
@@ -42,10 +77,43 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       connect_timeout: 10,
     });
     const url = new URL(options.databaseUrl);
+    const local = new LocalLocks();
     return {
       db: drizzle(client, { schema }),
       kind: "postgres",
       location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
+      withLock: (name, fn) =>
+        local.run(name, async () => {
+          const connection = await client.reserve();
+          try {
+            await connection`select pg_advisory_lock(hashtextextended(${name}, 0))`;
+            try {
+              return await fn();
+            } finally {
+              await connection`select pg_advisory_unlock(hashtextextended(${name}, 0))`;
+            }
+          } finally {
+            connection.release();
+          }
+        }),
+      async tryLock(name) {
+        const inProcess = local.tryTake(name);
+        if (!inProcess) return null;
+        const connection = await client.reserve();
+        const [row] = await connection<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as ok`;
+        if (!row?.ok) {
+          connection.release();
+          await inProcess.release();
+          return null;
+        }
+        return {
+          async release() {
+            await connection`select pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {});
+            connection.release();
+            await inProcess.release();
+          },
+        };
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -53,10 +121,13 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
   const { drizzle } = await import("drizzle-orm/pglite");
   if (!options.pgliteDir.startsWith("memory://")) mkdirSync(options.pgliteDir, { recursive: true });
   const client = await PGlite.create(options.pgliteDir);
+  const local = new LocalLocks();
   return {
     db: drizzle(client, { schema }) as unknown as Db,
     kind: "pglite",
     location: options.pgliteDir,
+    withLock: (name, fn) => local.run(name, fn),
+    tryLock: async (name) => local.tryTake(name),
     close: () => client.close(),
   };
 }

@@ -28,7 +28,7 @@ describe("npm start with a wrong environment", () => {
   });
 
   it("stops when the configured RPC does not answer, naming the variable", async () => {
-    const { code, output } = await run({ RPC_URL_AMOY: "http://127.0.0.1:9", WALLET_KEYS: `k1:${"A".repeat(43)}=`, SESSION_SECRET: "s".repeat(40) });
+    const { code, output } = await run({ RPC_URL_AMOY: "http://127.0.0.1:9", WALLET_KEYS: `k1:${"A".repeat(43)}=`, SESSION_SECRET: "s".repeat(40), MINTER_PRIVATE_KEY: `0x${"1".repeat(64)}` });
     expect(code).toBe(1);
     expect(output).toMatch(/cannot start: the RPC_URL_AMOY RPC does not answer/);
   });
