@@ -26,7 +26,7 @@ interface IFractionSupply {
  * @title ConcertTicket
  * @notice One ERC-721 per event, an EIP-1167 clone made and initialised by {TicketFactory}.
  * Tiers have a fixed face value and supply cap; fans buy in the native coin (the payment goes straight
- * to the PaymentEscrow), the platform's minter issues tickets paid by card (each order reference at most
+ * to the PaymentEscrow), the platform's minter issues tickets paid by card (each order or batch reference at most
  * once), venue staff check tickets in, the promoter may cancel the event before it starts (refunds are
  * then claimed from the escrow). Resales pay the promoter an EIP-2981 royalty and respect a price cap.
  *
@@ -112,10 +112,8 @@ contract ConcertTicket is
     error TicketSalesClosed(uint64 startsAt);
     /// @dev `account` lacks `role` on the factory.
     error TicketUnauthorized(address account, bytes32 role);
-    /// @dev `orderRef` was already minted as `tokenId` (in an earlier call or earlier in this one).
+    /// @dev `orderRef` (a {mintOrder} order or a {mintBatch} batch) was already minted, from `tokenId` on.
     error TicketOrderAlreadyFulfilled(bytes32 orderRef, uint256 tokenId);
-    /// @dev `mintBatch` needs one order reference per recipient.
-    error TicketLengthMismatch(uint256 recipients, uint256 orderRefs);
     /// @dev `tokenId` was already checked in.
     error TicketAlreadyCheckedIn(uint256 tokenId);
     /// @dev A checked-in ticket cannot change hands.
@@ -193,52 +191,42 @@ contract ConcertTicket is
     }
 
     /**
-     * @notice Issues one ticket of `tierId` to each recipient, for orders paid off chain (by card).
-     * Consecutive equal recipients share one storage word.
+     * @notice Issues one ticket of `tierId` to each recipient, for one batch of orders paid off chain (by
+     * card). Consecutive equal recipients share one storage word.
      * @param tierId the tier
      * @param recipients one entry per ticket
-     * @param orderRefs one reference per ticket (the platform's order line id); each nonzero reference can
-     * be minted only once, ever. bytes32(0) means "no reference" (complimentary tickets): nothing recorded.
+     * @param batchRef the platform's reference for the whole batch (e.g. the mint job id); a nonzero reference
+     * can be minted only once, ever ({tokenForOrder} returns the batch's `firstTokenId`). bytes32(0) means
+     * "no reference" (complimentary tickets): nothing recorded.
      * @return firstTokenId ticket i goes to `recipients[i]` as token `firstTokenId + i`
-     * @dev Requirements: caller holds MINTER_ROLE on the factory; equal, nonzero lengths; no zero recipient;
-     * event not cancelled; before `startsAt`; known tier; enough seats left; no reference used before.
-     * Emits {Transfer} per ticket and {TicketsIssued} (with the references, or an empty list when all are
-     * zero; the recipients are in the Transfer events).
+     * @dev Requirements: caller holds MINTER_ROLE on the factory; at least one recipient; no zero recipient;
+     * event not cancelled; before `startsAt`; known tier; enough seats left; `batchRef` not used before.
+     * Emits {Transfer} per ticket and {TicketsIssued} (the recipients are in the Transfer events).
      */
-    function mintBatch(uint256 tierId, address[] calldata recipients, bytes32[] calldata orderRefs)
+    function mintBatch(uint256 tierId, address[] calldata recipients, bytes32 batchRef)
         external
         nonReentrant
         returns (uint256 firstTokenId)
     {
         _checkFactoryRole(MINTER_ROLE, _msgSender());
         uint256 quantity = recipients.length;
-        if (quantity != orderRefs.length) revert TicketLengthMismatch(quantity, orderRefs.length);
         if (quantity == 0) revert TicketInvalidQuantity(0);
         Tier memory t;
         (firstTokenId, t) = _startSale(tierId, quantity);
+        _recordOrder(batchRef, firstTokenId);
         uint256 metaSeat = (block.timestamp << 160) | (tierId << 200) | ((uint256(t.sold) + 1) << 216);
         uint256 p;
-        uint256 refsDelta;
         assembly ("memory-safe") {
             p := recipients.offset
-            refsDelta := sub(orderRefs.offset, p)
         }
         // Cannot overflow: quantity <= the tier's uint32 supply.
         uint256 end;
         unchecked {
             end = firstTokenId + quantity;
         }
-        (bool anyRef, uint256 stoppedAt) = _issueEach(p, refsDelta, firstTokenId, end, metaSeat);
-        if (stoppedAt != end) {
-            // The loop stopped at a zero recipient or a reference minted before (the revert undoes it all).
-            uint256 i = stoppedAt - firstTokenId;
-            if (recipients[i] == address(0)) revert ERC721InvalidReceiver(address(0));
-            bytes32 orderRef = orderRefs[i];
-            revert TicketOrderAlreadyFulfilled(orderRef, _orders[orderRef]);
-        }
-        // The recipients are in the Transfer events; the references only when there is one.
-        if (anyRef) emit TicketsIssued(tierId, firstTokenId, quantity, orderRefs);
-        else emit TicketsIssued(tierId, firstTokenId, quantity, new bytes32[](0));
+        // The loop stops early only at a zero recipient (the revert undoes the partly written run).
+        if (_issueEach(p, firstTokenId, end, metaSeat) != end) revert ERC721InvalidReceiver(address(0));
+        emit TicketsIssued(tierId, batchRef, firstTokenId, quantity);
     }
 
     /**
@@ -264,11 +252,7 @@ contract ConcertTicket is
         if (quantity == 0) revert TicketInvalidQuantity(0);
         Tier memory t;
         (firstTokenId, t) = _startSale(tierId, quantity);
-        if (orderRef != bytes32(0)) {
-            uint256 existing = _orders[orderRef];
-            if (existing != 0) revert TicketOrderAlreadyFulfilled(orderRef, existing);
-            _orders[orderRef] = firstTokenId;
-        }
+        _recordOrder(orderRef, firstTokenId);
         uint256 meta = (block.timestamp << 160) | (tierId << 200);
         (uint256 flagIndex, uint256 flagWord) = _issue(to, firstTokenId, quantity, meta, t.sold + 1, NO_WORD, 0);
         _flags[flagIndex] = flagWord;
@@ -652,18 +636,19 @@ contract ConcertTicket is
 
     /**
      * @dev The loop of {mintBatch}, in assembly: token `id` (from `firstTokenId` up to `end`) goes to the
-     * recipient at calldata position `p + 32 * (id - firstTokenId)`, with the order reference `refsDelta`
-     * bytes further. One pass: a batch word (and head bit) where the recipient changes or a 128-token window
-     * starts, the balance of a run added once when the run ends, each flag word written once, one
-     * {Transfer} per ticket. `metaSeat` is the batch word of the first ticket without its owner.
-     * Stops early (returns `stoppedAt < end`, having written the run only partly) at a zero recipient or a
-     * nonzero reference already recorded: the caller reverts. An address with dirty upper bits reverts, as
-     * the ABI decoder would. Returns whether any reference was nonzero.
+     * recipient at calldata position `p + 32 * (id - firstTokenId)`. One pass: a batch word (and head bit)
+     * where the recipient changes or a 128-token window starts, the balance of a run added once when the run
+     * ends, each flag word written once, one {Transfer} per ticket. `metaSeat` is the batch word of the first
+     * ticket without its owner. Stops early (returns `stoppedAt < end`, having written the run only partly)
+     * at a zero recipient: the caller reverts. An address with dirty upper bits reverts, as the ABI decoder
+     * would.
      */
-    function _issueEach(uint256 p, uint256 refsDelta, uint256 firstTokenId, uint256 end, uint256 metaSeat)
+    function _issueEach(uint256 p, uint256 firstTokenId, uint256 end, uint256 metaSeat)
         private
-        returns (bool anyRef, uint256 stoppedAt)
+        returns (uint256 stoppedAt)
     {
+        // Memory-safe: only the scratch space (0x00-0x3f) is written, for mapping slot hashes. No overflow:
+        // ids, seats and run lengths are bounded by the tier's uint32 supply and the uint64 token counter.
         assembly ("memory-safe") {
             let id := firstTokenId
             let flagIndex := shr(7, id)
@@ -676,16 +661,7 @@ contract ConcertTicket is
                 let to := calldataload(p)
                 if shr(160, to) { revert(0, 0) }
                 if iszero(to) { break }
-                let orderRef := calldataload(add(p, refsDelta))
                 p := add(p, 0x20)
-                if orderRef {
-                    mstore(0x00, orderRef)
-                    mstore(0x20, _orders.slot)
-                    let slot := keccak256(0x00, 0x40)
-                    if sload(slot) { break }
-                    sstore(slot, id)
-                    anyRef := 1
-                }
                 if or(xor(to, owner), iszero(and(id, 127))) {
                     // A new batch: another recipient, or the same one entering a new window.
                     let index := shr(7, id)
@@ -726,6 +702,14 @@ contract ConcertTicket is
                 sstore(keccak256(0x00, 0x40), flagWord)
             }
         }
+    }
+
+    /// @dev Records a nonzero order / batch reference as minted from `firstTokenId`, once ever.
+    function _recordOrder(bytes32 orderRef, uint256 firstTokenId) private {
+        if (orderRef == bytes32(0)) return;
+        uint256 existing = _orders[orderRef];
+        if (existing != 0) revert TicketOrderAlreadyFulfilled(orderRef, existing);
+        _orders[orderRef] = firstTokenId;
     }
 
     /// @dev Owner, batch head and batch word of an existing `tokenId`.

@@ -1090,22 +1090,6 @@ export const concertTicketAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "recipients",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "orderRefs",
-        "type": "uint256"
-      }
-    ],
-    "name": "TicketLengthMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "bytes32",
         "name": "orderRef",
         "type": "bytes32"
@@ -1368,6 +1352,12 @@ export const concertTicketAbi = [
         "type": "uint256"
       },
       {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "batchRef",
+        "type": "bytes32"
+      },
+      {
         "indexed": false,
         "internalType": "uint256",
         "name": "firstTokenId",
@@ -1378,12 +1368,6 @@ export const concertTicketAbi = [
         "internalType": "uint256",
         "name": "quantity",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32[]",
-        "name": "orderRefs",
-        "type": "bytes32[]"
       }
     ],
     "name": "TicketsIssued",
@@ -1771,9 +1755,9 @@ export const concertTicketAbi = [
         "type": "address[]"
       },
       {
-        "internalType": "bytes32[]",
-        "name": "orderRefs",
-        "type": "bytes32[]"
+        "internalType": "bytes32",
+        "name": "batchRef",
+        "type": "bytes32"
       }
     ],
     "name": "mintBatch",

@@ -32,17 +32,16 @@ interface IConcertTicket is IERC721, IERC2981 {
     }
 
     event TicketsPurchased(address indexed buyer, uint256 indexed tierId, uint256 firstTokenId, uint256 quantity, uint256 paid);
-    /// @notice `quantity` tickets `firstTokenId..` minted by {mintBatch}; ticket i went to the `to` of its
-    /// `Transfer` event. `orderRefs[i]` is ticket i's order reference; the list is empty when every reference
-    /// was zero (complimentary tickets).
-    event TicketsIssued(uint256 indexed tierId, uint256 firstTokenId, uint256 quantity, bytes32[] orderRefs);
+    /// @notice `quantity` tickets `firstTokenId..` minted by {mintBatch} under `batchRef` (bytes32(0): no
+    /// reference, e.g. complimentary tickets); ticket i went to the `to` of its `Transfer` event.
+    event TicketsIssued(uint256 indexed tierId, bytes32 indexed batchRef, uint256 firstTokenId, uint256 quantity);
     /// @notice One card order of `quantity` tickets for one holder, minted by {mintOrder}.
     event OrderIssued(bytes32 indexed orderRef, address indexed to, uint256 indexed tierId, uint256 firstTokenId, uint256 quantity);
     event TicketCheckedIn(uint256 indexed tokenId, address indexed scanner);
     event EventCancelled(address indexed by);
 
     function buy(uint256 tierId, uint256 quantity) external payable returns (uint256 firstTokenId);
-    function mintBatch(uint256 tierId, address[] calldata recipients, bytes32[] calldata orderRefs) external returns (uint256 firstTokenId);
+    function mintBatch(uint256 tierId, address[] calldata recipients, bytes32 batchRef) external returns (uint256 firstTokenId);
     function mintOrder(uint256 tierId, address to, uint256 quantity, bytes32 orderRef) external returns (uint256 firstTokenId);
     function checkIn(uint256[] calldata tokenIds) external;
     function cancelEvent() external;

@@ -224,22 +224,23 @@ describe("ConcertTicket", function () {
   });
 
   describe("when the minter issues card orders with mintBatch", function () {
-    it("mints one ticket per recipient, records the references and emits TicketsIssued", async function () {
+    it("mints one ticket per recipient, records the batch reference and emits TicketsIssued", async function () {
       const { ticket, minter, fan1, fan2, fan3 } = await loadFixture(ticketFixture);
       const recipients = [fan1, fan1, fan2, fan1, fan3].map((w) => w.account.address);
-      const refs = ["a", "b", "c", "d", "e"].map(ref);
-      const { result } = await ticket.simulate.mintBatch([1n, recipients, refs], { account: minter.account.address });
+      const { result } = await ticket.simulate.mintBatch([1n, recipients, ref("batch-1")], { account: minter.account.address });
       expect(result).to.equal(1n);
-      const receipt = await mined(ticket.write.mintBatch([1n, recipients, refs], { account: minter.account }));
+      const receipt = await mined(ticket.write.mintBatch([1n, recipients, ref("batch-1")], { account: minter.account }));
       expectSame(
         eventsOf(ticket, receipt, "Transfer"),
         recipients.map((to, i) => ({ from: zeroAddress, to, tokenId: BigInt(i + 1) })),
       );
-      // The recipients are in the Transfer events; TicketsIssued carries the references.
-      expectSame(eventsOf(ticket, receipt, "TicketsIssued"), [{ tierId: 1n, firstTokenId: 1n, quantity: 5n, orderRefs: refs }]);
+      // The recipients are in the Transfer events; TicketsIssued carries the one batch reference.
+      expectSame(eventsOf(ticket, receipt, "TicketsIssued"), [
+        { tierId: 1n, batchRef: ref("batch-1"), firstTokenId: 1n, quantity: 5n },
+      ]);
+      expect(await ticket.read.tokenForOrder([ref("batch-1")])).to.equal(1n);
       for (const [i, to] of recipients.entries()) {
         expect(addr(await ticket.read.ownerOf([BigInt(i + 1)]))).to.equal(addr(to));
-        expect(await ticket.read.tokenForOrder([refs[i]])).to.equal(BigInt(i + 1));
         const data = await ticket.read.ticketData([BigInt(i + 1)]);
         expect(data.seatNumber).to.equal(BigInt(i + 1));
         expect(addr(data.originalOwner)).to.equal(addr(to));
@@ -249,82 +250,87 @@ describe("ConcertTicket", function () {
       expect(await ticket.read.balanceOf([fan2.account.address])).to.equal(1n);
       expect(await ticket.read.primaryPaid([1n])).to.equal(0n);
       expect(await ticket.read.tokenForOrder([ref("unknown")])).to.equal(0n);
+      // a second batch starts where the first ended and records its own first token
+      const second = await mined(ticket.write.mintBatch([1n, [fan3.account.address], ref("batch-2")], { account: minter.account }));
+      expectSame(eventsOf(ticket, second, "TicketsIssued"), [
+        { tierId: 1n, batchRef: ref("batch-2"), firstTokenId: 6n, quantity: 1n },
+      ]);
+      expect(await ticket.read.tokenForOrder([ref("batch-2")])).to.equal(6n);
     });
 
-    it("records nothing for bytes32(0) references (complimentary tickets)", async function () {
+    it("records nothing for a bytes32(0) batch reference (complimentary tickets), any number of times", async function () {
       const { ticket, minter, fan1 } = await loadFixture(ticketFixture);
-      const receipt = await mined(
-        ticket.write.mintBatch([1n, [fan1.account.address, fan1.account.address], [zeroHash, zeroHash]], { account: minter.account }),
-      );
-      // No reference at all: TicketsIssued carries an empty list.
-      expectSame(eventsOf(ticket, receipt, "TicketsIssued"), [{ tierId: 1n, firstTokenId: 1n, quantity: 2n, orderRefs: [] }]);
-      const mixed = await mined(ticket.write.mintBatch([1n, [fan1.account.address, fan1.account.address], [zeroHash, ref("m")]], { account: minter.account }));
-      expectSame(eventsOf(ticket, mixed, "TicketsIssued"), [{ tierId: 1n, firstTokenId: 3n, quantity: 2n, orderRefs: [zeroHash, ref("m")] }]);
-      expect(await ticket.read.tokenForOrder([ref("m")])).to.equal(4n);
-      await mined(ticket.write.mintBatch([1n, [fan1.account.address], [zeroHash]], { account: minter.account }));
+      const two = [fan1.account.address, fan1.account.address];
+      const receipt = await mined(ticket.write.mintBatch([1n, two, zeroHash], { account: minter.account }));
+      expectSame(eventsOf(ticket, receipt, "TicketsIssued"), [{ tierId: 1n, batchRef: zeroHash, firstTokenId: 1n, quantity: 2n }]);
+      const again = await mined(ticket.write.mintBatch([1n, two, zeroHash], { account: minter.account }));
+      expectSame(eventsOf(ticket, again, "TicketsIssued"), [{ tierId: 1n, batchRef: zeroHash, firstTokenId: 3n, quantity: 2n }]);
       expect(await ticket.read.tokenForOrder([zeroHash])).to.equal(0n);
-      expect(await ticket.read.balanceOf([fan1.account.address])).to.equal(5n);
+      expect(await ticket.read.balanceOf([fan1.account.address])).to.equal(4n);
     });
 
-    it("rejects a reference minted before, in an earlier call or earlier in the same call", async function () {
+    it("rejects a batch reference minted before, by mintBatch or as a mintOrder reference", async function () {
       const { ticket, minter, fan1, fan2 } = await loadFixture(ticketFixture);
       const from = { account: minter.account };
-      await mined(ticket.write.mintBatch([1n, [fan1.account.address, fan2.account.address], [ref("a"), ref("b")]], from));
+      await mined(ticket.write.mintBatch([1n, [fan1.account.address, fan2.account.address], ref("a")], from));
       await expectRevert(
-        ticket.write.mintBatch([1n, [fan2.account.address, fan1.account.address], [ref("c"), ref("b")]], from),
+        ticket.write.mintBatch([1n, [fan2.account.address], ref("a")], from),
         "TicketOrderAlreadyFulfilled",
-        [ref("b"), 2n],
+        [ref("a"), 1n],
+      );
+      await mined(ticket.write.mintOrder([1n, fan1.account.address, 2n, ref("o")], from)); // tokens 3..4
+      await expectRevert(
+        ticket.write.mintBatch([1n, [fan2.account.address], ref("o")], from),
+        "TicketOrderAlreadyFulfilled",
+        [ref("o"), 3n],
       );
       await expectRevert(
-        ticket.write.mintBatch([1n, [fan1.account.address, fan1.account.address], [ref("x"), ref("x")]], from),
+        ticket.write.mintOrder([1n, fan2.account.address, 1n, ref("a")], from),
         "TicketOrderAlreadyFulfilled",
-        [ref("x"), 3n],
+        [ref("a"), 1n],
       );
-      expect(await ticket.read.totalMinted()).to.equal(2n);
+      expect(await ticket.read.totalMinted()).to.equal(4n);
     });
 
     it("rejects a caller without MINTER_ROLE with TicketUnauthorized", async function () {
       const { ticket, promoter, admin, fan1, MINTER_ROLE } = await loadFixture(ticketFixture);
       for (const caller of [promoter, admin]) {
         await expectRevert(
-          ticket.write.mintBatch([1n, [fan1.account.address], [ref("a")]], { account: caller.account }),
+          ticket.write.mintBatch([1n, [fan1.account.address], ref("a")], { account: caller.account }),
           "TicketUnauthorized",
           [caller.account.address, MINTER_ROLE],
         );
       }
     });
 
-    it("rejects mismatched or empty lists and a zero recipient", async function () {
+    it("rejects an empty list and a zero recipient, recording nothing", async function () {
       const { ticket, minter, fan1 } = await loadFixture(ticketFixture);
       const from = { account: minter.account };
+      await expectRevert(ticket.write.mintBatch([1n, [], ref("a")], from), "TicketInvalidQuantity", [0n]);
       await expectRevert(
-        ticket.write.mintBatch([1n, [fan1.account.address, fan1.account.address], [ref("a")]], from),
-        "TicketLengthMismatch",
-        [2n, 1n],
-      );
-      await expectRevert(ticket.write.mintBatch([1n, [], []], from), "TicketInvalidQuantity", [0n]);
-      await expectRevert(
-        ticket.write.mintBatch([1n, [fan1.account.address, zeroAddress], [ref("a"), ref("b")]], from),
+        ticket.write.mintBatch([1n, [fan1.account.address, zeroAddress], ref("a")], from),
         "ERC721InvalidReceiver",
         [zeroAddress],
       );
+      expect(await ticket.read.tokenForOrder([ref("a")])).to.equal(0n);
+      expect(await ticket.read.totalMinted()).to.equal(0n);
     });
 
     it("enforces tier, supply, sales window and cancellation like buy", async function () {
       const { ticket, minter, promoter, fan1 } = await loadFixture(ticketFixture);
       const from = { account: minter.account };
       const four = Array(4).fill(fan1.account.address) as Address[];
-      await expectRevert(ticket.write.mintBatch([5n, [fan1.account.address], [zeroHash]], from), "TicketUnknownTier", [5n]);
-      await expectRevert(ticket.write.mintBatch([0n, four, four.map(() => zeroHash)], from), "TicketSoldOut", [0n, 4n, 3n]);
+      await expectRevert(ticket.write.mintBatch([5n, [fan1.account.address], zeroHash], from), "TicketUnknownTier", [5n]);
+      await expectRevert(ticket.write.mintBatch([0n, four, zeroHash], from), "TicketSoldOut", [0n, 4n, 3n]);
       await mined(ticket.write.cancelEvent({ account: promoter.account }));
-      await expectRevert(ticket.write.mintBatch([1n, [fan1.account.address], [zeroHash]], from), "TicketEventCancelled", [1n]);
+      await expectRevert(ticket.write.mintBatch([1n, [fan1.account.address], zeroHash], from), "TicketEventCancelled", [1n]);
     });
 
     it("closes issuance at startsAt with TicketSalesClosed", async function () {
       const { ticket, minter, fan1, startsAt } = await loadFixture(ticketFixture);
       await time.increaseTo(startsAt + 1n);
       await expectRevert(
-        ticket.write.mintBatch([1n, [fan1.account.address], [zeroHash]], { account: minter.account }),
+        ticket.write.mintBatch([1n, [fan1.account.address], zeroHash], { account: minter.account }),
         "TicketSalesClosed",
         [startsAt],
       );
@@ -353,7 +359,7 @@ describe("ConcertTicket", function () {
       );
       // the reference space is shared with mintBatch
       await expectRevert(
-        ticket.write.mintBatch([1n, [fan2.account.address], [ref("order-1")]], { account: minter.account }),
+        ticket.write.mintBatch([1n, [fan2.account.address], ref("order-1")], { account: minter.account }),
         "TicketOrderAlreadyFulfilled",
         [ref("order-1"), 2n],
       );
@@ -380,7 +386,7 @@ describe("ConcertTicket", function () {
       await buy(ticket, 1n, 3n, fan3); // tokens 1..3
       await mined(ticket.write.mintOrder([1n, fan1.account.address, 300n, ref("big")], { account: minter.account })); // 4..303
       const recipients = Array.from({ length: 150 }, (_, i) => (i % 3 === 0 ? fan2 : fan3).account.address);
-      await mined(ticket.write.mintBatch([1n, recipients, recipients.map(() => zeroHash)], { account: minter.account })); // 304..453
+      await mined(ticket.write.mintBatch([1n, recipients, zeroHash], { account: minter.account })); // 304..453
       for (const id of [1n, 3n, 4n, 127n, 128n, 129n, 255n, 256n, 257n, 303n]) {
         const expected = id <= 3n ? fan3 : fan1;
         expect(addr(await ticket.read.ownerOf([id])), `owner of ${id}`).to.equal(addr(expected.account.address));
@@ -845,11 +851,11 @@ describe("ConcertTicket", function () {
       const mintBatch = encodeFunctionData({
         abi: ticket.abi,
         functionName: "mintBatch",
-        args: [1n, [fan1.account.address], [zeroHash]],
+        args: [1n, [fan1.account.address], zeroHash],
       });
       // the hostile factory answers hasRole only when its re-entry hit the guard (else the mint fails)
       await mined(hostile.write.arm([mintOrder, 0n]));
-      await mined(ticket.write.mintBatch([1n, [fan1.account.address], [zeroHash]], { account: fan1.account }));
+      await mined(ticket.write.mintBatch([1n, [fan1.account.address], zeroHash], { account: fan1.account }));
       await mined(hostile.write.arm([mintBatch, 0n]));
       await mined(ticket.write.mintOrder([1n, fan1.account.address, 2n, zeroHash], { account: fan1.account }));
       expect(await ticket.read.balanceOf([fan1.account.address])).to.equal(3n);

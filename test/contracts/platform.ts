@@ -149,13 +149,9 @@ export async function platformFixture() {
     return mined(ticket.write.buy([tierId, quantity], { value: price * quantity, account: fan.account }));
   }
 
-  /** Card-order mint by `minter`; order refs default to "no reference". */
-  async function mintBatch(ticket: Ticket, tierId: bigint, recipients: readonly Address[], orderRefs?: readonly Hex[]) {
-    return mined(
-      ticket.write.mintBatch([tierId, [...recipients], [...(orderRefs ?? recipients.map(() => zeroHash))]], {
-        account: minter.account,
-      }),
-    );
+  /** Card-order batch mint by `minter`; the batch reference defaults to "no reference". */
+  async function mintBatch(ticket: Ticket, tierId: bigint, recipients: readonly Address[], batchRef: Hex = zeroHash) {
+    return mined(ticket.write.mintBatch([tierId, [...recipients], batchRef], { account: minter.account }));
   }
 
   /** Check-in by `scanner`. */
