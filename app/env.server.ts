@@ -49,6 +49,8 @@ export const envSchema = z
     RPC_URL_SEPOLIA: optional(rpcList),
     RPC_URL_ETHEREUM: optional(rpcList),
     DEPLOYER_PRIVATE_KEY: optional(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")),
+    TICKETMASTER_API_KEY: optional(z.string().regex(/^[A-Za-z0-9]{16,64}$/, "must be the Consumer Key of a developer.ticketmaster.com app")),
+    TICKETMASTER_API_URL: z.string().url().default("https://app.ticketmaster.com"),
 
     STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, "must look like sk_test_… or sk_live_…")),
     STRIPE_WEBHOOK_SECRET: optional(z.string().regex(/^whsec_\w+$/, "must look like whsec_…")),
