@@ -1,0 +1,42 @@
+import pino, { type Logger } from "pino";
+
+/**
+ * Structured JSON logs (pino) on stdout, one line per event, with the request id where there is one.
+ * Secrets are redacted by path (cookies, authorization, Stripe signatures, anything named like a key or
+ * secret); code must still never put a private key into a log call. LOG_LEVEL sets the level
+ * (default info; "silent" in tests that do not look at logs).
+ */
+
+const REDACT = [
+  "req.headers.cookie",
+  "req.headers.authorization",
+  'req.headers["stripe-signature"]',
+  'res.headers["set-cookie"]',
+  "*.privateKey",
+  "*.sealedKey",
+  "*.wrappedDataKey",
+  "*.secret",
+  "*.password",
+  "*.token",
+];
+
+const GLOBAL_KEY = Symbol.for("ticketchain.logger");
+type GlobalWithLogger = typeof globalThis & { [GLOBAL_KEY]?: Logger };
+
+export function createLogger(destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: process.env.LOG_LEVEL ?? "info",
+      base: { service: "ticketchain" },
+      redact: { paths: REDACT, censor: "[redacted]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+export function logger(): Logger {
+  const g = globalThis as GlobalWithLogger;
+  return (g[GLOBAL_KEY] ??= createLogger());
+}
