@@ -13,7 +13,6 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
-import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
 import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
@@ -34,7 +33,7 @@ import {IFractionalTicketOwnership} from "./interfaces/IFractionalTicketOwnershi
  *  - fractions: `order.token` is the factory's fractions vault, `order.tokenId` a fraction id and
  *    `order.amount` a number of shares; an order may be filled in several parts (ERC-1155 transfer).
  *
- * Resale cap: the ticket's `resaleCap(tokenId)` is denominated in wei, so it can only be enforced on
+ * Resale cap: the ticket's cap (`resaleTerms(tokenId, …).cap`, as `resaleCap(tokenId)`) is denominated in wei, so it can only be enforced on
  * native-coin orders. A capped ticket (cap != type(uint256).max) therefore only trades in the native
  * coin, and an ERC-20 order on it is refused with {MarketplaceResaleCapRequiresNative}; enforcing a wei
  * cap against a stablecoin price would need a price oracle the platform does not have, and accepting it
@@ -98,6 +97,9 @@ contract Marketplace is
         address royaltyReceiver;
         uint256 royalty;
         uint256 fee;
+        uint256 cap; // the ticket's resale cap, wei
+        address owner; // whole ticket: its holder (from the ticket's resaleTerms)
+        bool operatorApproved; // whole ticket: this contract may transfer it
     }
 
     /// @notice The factory address given to {initialize} is zero.
@@ -360,9 +362,10 @@ contract Marketplace is
         _checkPayment(order.currency, s.total);
         ITicketFactory factory_ = $.factory;
         _resolveAsset(factory_, order, s);
+        _readTerms(s);
         _checkCap(order, s);
         _computeFees($, s);
-        _checkDelivery(order, s.whole, amount);
+        _checkDelivery(order, s, amount);
 
         // Effects.
         // SafeCast: filled + amount ≤ order.amount, which only an absurd order could push past 2^248.
@@ -407,9 +410,20 @@ contract Marketplace is
         }
     }
 
+    /// @dev One call to the ticket for its holder, this contract's approval, resale cap and royalty on the total.
+    function _readTerms(Settlement memory s) private view {
+        IConcertTicket.ResaleTerms memory terms =
+            IConcertTicket(s.ticket).resaleTerms(s.ticketId, address(this), s.total);
+        s.owner = terms.owner;
+        s.operatorApproved = terms.operatorApproved;
+        s.cap = terms.cap;
+        s.royaltyReceiver = terms.royaltyReceiver;
+        s.royalty = terms.royalty;
+    }
+
     /// @dev Resale cap, per unit: the ticket's cap, or for a share the ticket's cap / total shares.
-    function _checkCap(Order calldata order, Settlement memory s) private view {
-        uint256 cap = IConcertTicket(s.ticket).resaleCap(s.ticketId);
+    function _checkCap(Order calldata order, Settlement memory s) private pure {
+        uint256 cap = s.cap;
         if (cap == type(uint256).max) return;
         if (order.currency != address(0)) revert MarketplaceResaleCapRequiresNative(s.ticket, s.ticketId);
         // price × totalShares ≤ cap  ⇔  price ≤ ⌊cap / totalShares⌋ (integers), without overflow.
@@ -417,22 +431,17 @@ contract Marketplace is
         if (order.price > capPerUnit) revert MarketplacePriceAboveCap(order.price, capPerUnit);
     }
 
-    /// @dev EIP-2981 royalty of the underlying ticket and the platform fee, on the total.
+    /// @dev The platform fee on the total (the EIP-2981 royalty came with the ticket's resale terms).
     function _computeFees(MarketplaceStorage storage $, Settlement memory s) private view {
-        (s.royaltyReceiver, s.royalty) = IERC2981(s.ticket).royaltyInfo(s.ticketId, s.total);
         s.fee = (s.total * $.feeBps) / _BPS;
         if (s.royalty + s.fee > s.total) revert MarketplaceFeesExceedTotal(s.royalty, s.fee, s.total);
     }
 
     /// @dev The seller must still hold the units and have approved this contract (else the transfer would fail later).
-    function _checkDelivery(Order calldata order, bool whole, uint256 amount) private view {
+    function _checkDelivery(Order calldata order, Settlement memory s, uint256 amount) private view {
         address seller = order.seller;
-        if (whole) {
-            IERC721 ticket = IERC721(order.token);
-            if (
-                ticket.ownerOf(order.tokenId) != seller ||
-                (!ticket.isApprovedForAll(seller, address(this)) && ticket.getApproved(order.tokenId) != address(this))
-            ) revert MarketplaceSellerCannotDeliver(seller);
+        if (s.whole) {
+            if (s.owner != seller || !s.operatorApproved) revert MarketplaceSellerCannotDeliver(seller);
         } else {
             IERC1155 fractions = IERC1155(order.token);
             if (fractions.balanceOf(seller, order.tokenId) < amount || !fractions.isApprovedForAll(seller, address(this))) {
