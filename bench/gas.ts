@@ -460,11 +460,13 @@ async function measurePlatform(): Promise<PlatformResults> {
       const buyer = await freshAccount(buyerLabel);
       const measure = await tx(market!.write.fill([order, signature, 1n], { account: buyer.account, value: FACE }));
       if (getAddress(await t.read.ownerOf([tokenId])) !== buyer.account.address) throw new Error("fill did not deliver");
-      return measure;
+      return { measure, orderHash: await market!.read.orderHash([order]) };
     };
     await sell(buy1.buyer, buy1.firstBought, "p:fill-warm");
-    out.measures.fill = await sell(buy4.buyer, buy4.firstBought + 2n, "p:fill");
-    out.measures.sellerWithdraw = await tx(p.escrow.write.withdraw([zeroAddress], { account: buy4.buyer.account }));
+    const sold = await sell(buy4.buyer, buy4.firstBought + 2n, "p:fill");
+    out.measures.fill = sold.measure;
+    // The seller's share of a whole-ticket sale is held under the order hash.
+    out.measures.sellerWithdraw = await tx(p.escrow.write.withdrawSales([[sold.orderHash]], { account: buy4.buyer.account }));
   }
 
   // Escrow refund claim: a second event, a ticket bought on chain, the promoter cancels.

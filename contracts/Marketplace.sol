@@ -301,9 +301,14 @@ contract Marketplace is
         return _hashOrder(order);
     }
 
-    /// @notice Units of the order `hash` sold so far.
+    /// @notice Units of the order `hash` sold so far (a paid whole ticket counts as sold once the escrow holds
+    /// its seller's credit under `hash`).
     function filled(bytes32 hash) external view returns (uint256) {
-        return _getStorage().orders[hash].filled;
+        MarketplaceStorage storage $ = _getStorage();
+        uint256 units = $.orders[hash].filled;
+        if (units != 0) return units;
+        (address seller, , ) = IPaymentEscrow($.factory.escrow()).sale(hash);
+        return seller == address(0) ? 0 : 1;
     }
 
     /// @notice Whether the order `hash` was cancelled with {cancel}.
@@ -367,9 +372,12 @@ contract Marketplace is
         _computeFees($, s);
         _checkDelivery(order, s, amount);
 
-        // Effects.
-        // SafeCast: filled + amount ≤ order.amount, which only an absurd order could push past 2^248.
-        $.orders[s.orderHash].filled = SafeCast.toUint248(status.filled + amount);
+        // Effects. A paid whole ticket is marked filled by the escrow: its seller's credit is recorded under the
+        // order hash, once ever ({IPaymentEscrow-creditSale}), so no separate slot is written here for it.
+        if (!s.whole || s.total == 0) {
+            // SafeCast: filled + amount ≤ order.amount, which only an absurd order could push past 2^248.
+            $.orders[s.orderHash].filled = SafeCast.toUint248(status.filled + amount);
+        }
         emit OrderFilled(s.orderHash, seller, s.buyer, order.token, order.tokenId, amount, s.total, s.royalty, s.fee);
 
         // Interactions: the payment into the escrow, then the asset to the buyer.
@@ -450,16 +458,21 @@ contract Marketplace is
         }
     }
 
-    /// @dev Moves the payment into the escrow and credits the seller, plus royalty receiver and platform when their share is non-zero.
+    /// @dev Moves the payment into the escrow and credits the seller, plus royalty receiver and platform when their
+    /// share is non-zero. A whole ticket's seller share is credited under the order hash ({IPaymentEscrow-creditSale}).
     function _settle(MarketplaceStorage storage $, address escrow, address currency, address seller, Settlement memory s) private {
         if (s.total == 0) return; // a free transfer: nothing to pay or credit
         address[] memory payees = new address[](3);
         uint256[] memory amounts = new uint256[](3);
-        payees[0] = seller;
-        uint256 n = 1;
+        uint256 n;
+        uint256 sellerAmount;
         // unchecked: royalty + fee ≤ total was checked in {_computeFees}; n counts at most 3 entries.
         unchecked {
-            amounts[0] = s.total - s.royalty - s.fee;
+            sellerAmount = s.total - s.royalty - s.fee;
+            if (!s.whole) {
+                payees[n] = seller;
+                amounts[n++] = sellerAmount;
+            }
             if (s.royalty != 0) {
                 payees[n] = s.royaltyReceiver;
                 amounts[n++] = s.royalty;
@@ -474,11 +487,15 @@ contract Marketplace is
             mstore(payees, n)
             mstore(amounts, n)
         }
-        if (currency == address(0)) {
-            IPaymentEscrow(escrow).credit{value: s.total}(currency, payees, amounts);
-        } else {
+        uint256 value = s.total;
+        if (currency != address(0)) {
             IERC20(currency).safeTransferFrom(s.buyer, escrow, s.total);
-            IPaymentEscrow(escrow).credit(currency, payees, amounts);
+            value = 0;
+        }
+        if (s.whole) {
+            IPaymentEscrow(escrow).creditSale{value: value}(s.orderHash, currency, seller, sellerAmount, payees, amounts);
+        } else {
+            IPaymentEscrow(escrow).credit{value: value}(currency, payees, amounts);
         }
     }
 
