@@ -40,6 +40,12 @@ import {IFractionalTicketOwnership} from "./interfaces/IFractionalTicketOwnershi
  * unchecked would let anyone bypass the cap. Uncapped tickets trade in either currency. For fractions
  * the cap applies to the implied price of the whole ticket: `price × totalShares ≤ resaleCap`.
  *
+ * Filled marker: a paid whole-ticket order is marked filled by the escrow's record of its seller's credit
+ * ({IPaymentEscrow-creditSale}, once per order hash); free orders and fractions are counted here. The escrow
+ * is therefore upgraded in place (UUPS), never replaced by another proxy while signed orders are open: in a
+ * new escrow, an old order whose seller got the ticket back (and still approves this contract) could be
+ * filled again.
+ *
  * Upgradeable (UUPS) behind an ERC1967 proxy; state in one ERC-7201 namespaced struct; admin rights
  * and upgrades belong to the factory's DEFAULT_ADMIN_ROLE; ERC-2771 meta-transactions through the one
  * trusted forwarder (`_msgSender()` is the buyer / seller / admin).
