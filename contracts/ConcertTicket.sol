@@ -443,6 +443,26 @@ contract ConcertTicket is
     }
 
     /// @inheritdoc IConcertTicket
+    function resaleTerms(uint256 tokenId, address operator, uint256 salePrice)
+        external
+        view
+        returns (ResaleTerms memory terms)
+    {
+        (address owner, , uint256 batch) = _ownership(tokenId);
+        Config memory c = _config;
+        // Only a token with the approval flag can have a token approval (saves a cold read otherwise).
+        address approved = _owners[tokenId] & APPROVAL_FLAG != 0 ? _tokenApprovals[tokenId] : address(0);
+        terms.owner = owner;
+        terms.operatorApproved = operator != address(0)
+            && (operator == owner || operator == approved || _operatorApprovals[owner][operator]);
+        terms.cap = c.resaleCapBps == 0
+            ? type(uint256).max
+            : (uint256(_tiers[uint8(batch >> 200)].price) * c.resaleCapBps) / BPS;
+        terms.royaltyReceiver = _promoter;
+        terms.royalty = (salePrice * c.royaltyBps) / BPS;
+    }
+
+    /// @inheritdoc IConcertTicket
     function primaryPaid(uint256 tokenId) external view returns (uint256) {
         (, , uint256 batch) = _ownership(tokenId);
         return (batch >> 208) & 1 == 1 ? _tiers[uint8(batch >> 200)].price : 0;

@@ -13,7 +13,6 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
-import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {IMarketplace} from "./interfaces/IMarketplace.sol";
 import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
 import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
@@ -34,12 +33,18 @@ import {IFractionalTicketOwnership} from "./interfaces/IFractionalTicketOwnershi
  *  - fractions: `order.token` is the factory's fractions vault, `order.tokenId` a fraction id and
  *    `order.amount` a number of shares; an order may be filled in several parts (ERC-1155 transfer).
  *
- * Resale cap: the ticket's `resaleCap(tokenId)` is denominated in wei, so it can only be enforced on
+ * Resale cap: the ticket's cap (`resaleTerms(tokenId, …).cap`, as `resaleCap(tokenId)`) is denominated in wei, so it can only be enforced on
  * native-coin orders. A capped ticket (cap != type(uint256).max) therefore only trades in the native
  * coin, and an ERC-20 order on it is refused with {MarketplaceResaleCapRequiresNative}; enforcing a wei
  * cap against a stablecoin price would need a price oracle the platform does not have, and accepting it
  * unchecked would let anyone bypass the cap. Uncapped tickets trade in either currency. For fractions
  * the cap applies to the implied price of the whole ticket: `price × totalShares ≤ resaleCap`.
+ *
+ * Filled marker: a paid whole-ticket order is marked filled by the escrow's record of its seller's credit
+ * ({IPaymentEscrow-creditSale}, once per order hash); free orders and fractions are counted here. The escrow
+ * is therefore upgraded in place (UUPS), never replaced by another proxy while signed orders are open: in a
+ * new escrow, an old order whose seller got the ticket back (and still approves this contract) could be
+ * filled again.
  *
  * Upgradeable (UUPS) behind an ERC1967 proxy; state in one ERC-7201 namespaced struct; admin rights
  * and upgrades belong to the factory's DEFAULT_ADMIN_ROLE; ERC-2771 meta-transactions through the one
@@ -98,6 +103,9 @@ contract Marketplace is
         address royaltyReceiver;
         uint256 royalty;
         uint256 fee;
+        uint256 cap; // the ticket's resale cap, wei
+        address owner; // whole ticket: its holder (from the ticket's resaleTerms)
+        bool operatorApproved; // whole ticket: this contract may transfer it
     }
 
     /// @notice The factory address given to {initialize} is zero.
@@ -299,9 +307,14 @@ contract Marketplace is
         return _hashOrder(order);
     }
 
-    /// @notice Units of the order `hash` sold so far.
+    /// @notice Units of the order `hash` sold so far (a paid whole ticket counts as sold once the escrow holds
+    /// its seller's credit under `hash`).
     function filled(bytes32 hash) external view returns (uint256) {
-        return _getStorage().orders[hash].filled;
+        MarketplaceStorage storage $ = _getStorage();
+        uint256 units = $.orders[hash].filled;
+        if (units != 0) return units;
+        (address seller, , ) = IPaymentEscrow($.factory.escrow()).sale(hash);
+        return seller == address(0) ? 0 : 1;
     }
 
     /// @notice Whether the order `hash` was cancelled with {cancel}.
@@ -360,13 +373,17 @@ contract Marketplace is
         _checkPayment(order.currency, s.total);
         ITicketFactory factory_ = $.factory;
         _resolveAsset(factory_, order, s);
+        _readTerms(s);
         _checkCap(order, s);
         _computeFees($, s);
-        _checkDelivery(order, s.whole, amount);
+        _checkDelivery(order, s, amount);
 
-        // Effects.
-        // SafeCast: filled + amount ≤ order.amount, which only an absurd order could push past 2^248.
-        $.orders[s.orderHash].filled = SafeCast.toUint248(status.filled + amount);
+        // Effects. A paid whole ticket is marked filled by the escrow: its seller's credit is recorded under the
+        // order hash, once ever ({IPaymentEscrow-creditSale}), so no separate slot is written here for it.
+        if (!s.whole || s.total == 0) {
+            // SafeCast: filled + amount ≤ order.amount, which only an absurd order could push past 2^248.
+            $.orders[s.orderHash].filled = SafeCast.toUint248(status.filled + amount);
+        }
         emit OrderFilled(s.orderHash, seller, s.buyer, order.token, order.tokenId, amount, s.total, s.royalty, s.fee);
 
         // Interactions: the payment into the escrow, then the asset to the buyer.
@@ -407,9 +424,20 @@ contract Marketplace is
         }
     }
 
+    /// @dev One call to the ticket for its holder, this contract's approval, resale cap and royalty on the total.
+    function _readTerms(Settlement memory s) private view {
+        IConcertTicket.ResaleTerms memory terms =
+            IConcertTicket(s.ticket).resaleTerms(s.ticketId, address(this), s.total);
+        s.owner = terms.owner;
+        s.operatorApproved = terms.operatorApproved;
+        s.cap = terms.cap;
+        s.royaltyReceiver = terms.royaltyReceiver;
+        s.royalty = terms.royalty;
+    }
+
     /// @dev Resale cap, per unit: the ticket's cap, or for a share the ticket's cap / total shares.
-    function _checkCap(Order calldata order, Settlement memory s) private view {
-        uint256 cap = IConcertTicket(s.ticket).resaleCap(s.ticketId);
+    function _checkCap(Order calldata order, Settlement memory s) private pure {
+        uint256 cap = s.cap;
         if (cap == type(uint256).max) return;
         if (order.currency != address(0)) revert MarketplaceResaleCapRequiresNative(s.ticket, s.ticketId);
         // price × totalShares ≤ cap  ⇔  price ≤ ⌊cap / totalShares⌋ (integers), without overflow.
@@ -417,22 +445,17 @@ contract Marketplace is
         if (order.price > capPerUnit) revert MarketplacePriceAboveCap(order.price, capPerUnit);
     }
 
-    /// @dev EIP-2981 royalty of the underlying ticket and the platform fee, on the total.
+    /// @dev The platform fee on the total (the EIP-2981 royalty came with the ticket's resale terms).
     function _computeFees(MarketplaceStorage storage $, Settlement memory s) private view {
-        (s.royaltyReceiver, s.royalty) = IERC2981(s.ticket).royaltyInfo(s.ticketId, s.total);
         s.fee = (s.total * $.feeBps) / _BPS;
         if (s.royalty + s.fee > s.total) revert MarketplaceFeesExceedTotal(s.royalty, s.fee, s.total);
     }
 
     /// @dev The seller must still hold the units and have approved this contract (else the transfer would fail later).
-    function _checkDelivery(Order calldata order, bool whole, uint256 amount) private view {
+    function _checkDelivery(Order calldata order, Settlement memory s, uint256 amount) private view {
         address seller = order.seller;
-        if (whole) {
-            IERC721 ticket = IERC721(order.token);
-            if (
-                ticket.ownerOf(order.tokenId) != seller ||
-                (!ticket.isApprovedForAll(seller, address(this)) && ticket.getApproved(order.tokenId) != address(this))
-            ) revert MarketplaceSellerCannotDeliver(seller);
+        if (s.whole) {
+            if (s.owner != seller || !s.operatorApproved) revert MarketplaceSellerCannotDeliver(seller);
         } else {
             IERC1155 fractions = IERC1155(order.token);
             if (fractions.balanceOf(seller, order.tokenId) < amount || !fractions.isApprovedForAll(seller, address(this))) {
@@ -441,16 +464,21 @@ contract Marketplace is
         }
     }
 
-    /// @dev Moves the payment into the escrow and credits the seller, plus royalty receiver and platform when their share is non-zero.
+    /// @dev Moves the payment into the escrow and credits the seller, plus royalty receiver and platform when their
+    /// share is non-zero. A whole ticket's seller share is credited under the order hash ({IPaymentEscrow-creditSale}).
     function _settle(MarketplaceStorage storage $, address escrow, address currency, address seller, Settlement memory s) private {
         if (s.total == 0) return; // a free transfer: nothing to pay or credit
         address[] memory payees = new address[](3);
         uint256[] memory amounts = new uint256[](3);
-        payees[0] = seller;
-        uint256 n = 1;
+        uint256 n;
+        uint256 sellerAmount;
         // unchecked: royalty + fee ≤ total was checked in {_computeFees}; n counts at most 3 entries.
         unchecked {
-            amounts[0] = s.total - s.royalty - s.fee;
+            sellerAmount = s.total - s.royalty - s.fee;
+            if (!s.whole) {
+                payees[n] = seller;
+                amounts[n++] = sellerAmount;
+            }
             if (s.royalty != 0) {
                 payees[n] = s.royaltyReceiver;
                 amounts[n++] = s.royalty;
@@ -465,11 +493,15 @@ contract Marketplace is
             mstore(payees, n)
             mstore(amounts, n)
         }
-        if (currency == address(0)) {
-            IPaymentEscrow(escrow).credit{value: s.total}(currency, payees, amounts);
-        } else {
+        uint256 value = s.total;
+        if (currency != address(0)) {
             IERC20(currency).safeTransferFrom(s.buyer, escrow, s.total);
-            IPaymentEscrow(escrow).credit(currency, payees, amounts);
+            value = 0;
+        }
+        if (s.whole) {
+            IPaymentEscrow(escrow).creditSale{value: value}(s.orderHash, currency, seller, sellerAmount, payees, amounts);
+        } else {
+            IPaymentEscrow(escrow).credit{value: value}(currency, payees, amounts);
         }
     }
 

@@ -7,6 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
 import {ITicketFactory} from "./interfaces/ITicketFactory.sol";
 import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
@@ -16,7 +17,8 @@ import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
  * @notice Holds the platform's money until it is owed and pays it only when the payee asks (pull payments):
  * primary-sale proceeds per ticket contract (to the promoter once the show has started), refunds per ticket
  * when an event is cancelled (to the current holder, exactly what was paid on chain, once), and marketplace
- * credits per payee and currency. Invariant, per currency: balance held == {totalOwed}.
+ * credits per payee and currency (a whole-ticket resale's seller share per order hash, see {creditSale}).
+ * Invariant, per currency: balance held == {totalOwed}.
  *
  * Upgradeable (UUPS behind an ERC1967Proxy, upgrades authorised by the factory's DEFAULT_ADMIN_ROLE);
  * state in one ERC-7201 namespace; meta-transactions from the platform's forwarder are honoured for
@@ -33,6 +35,11 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         mapping(address payee => mapping(address currency => uint256)) credits;
         mapping(address ticket => mapping(uint256 tokenId => bool)) refunded;
         mapping(address currency => uint256) totalOwed;
+        // Whole-ticket resales: seller (bits 0-159) | amount still owed (160-255), per marketplace order hash.
+        // The seller bits stay after withdrawal (a tombstone), so an order hash is credited once, ever.
+        mapping(bytes32 orderHash => uint256 sellerAndAmount) sales;
+        // ERC-20 of a sale (absent = native coin).
+        mapping(bytes32 orderHash => address currency) saleCurrencies;
     }
 
     // keccak256(abi.encode(uint256(keccak256("ticketchain.storage.PaymentEscrow")) - 1)) & ~bytes32(uint256(0xff))
@@ -71,6 +78,14 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
     error EscrowWrongPayment(uint256 expected, uint256 received);
     /// @dev After crediting, the escrow's ERC-20 balance does not cover what it owes in that token.
     error EscrowUnbackedCredit(address currency, uint256 balance, uint256 owed);
+    /// @dev A whole-ticket sale is credited once per order hash (the seller's record is its "filled" marker).
+    error EscrowSaleAlreadyCredited(bytes32 orderHash);
+    /// @dev Only the seller of a sale withdraws it (`seller` is zero for an unknown order hash).
+    error EscrowNotSeller(bytes32 orderHash, address account, address seller);
+    /// @dev The sale's credit was already paid out.
+    error EscrowSaleAlreadyWithdrawn(bytes32 orderHash);
+    /// @dev One `withdrawSales` call pays one currency: `orderHash` is in `actual`, the first one in `expected`.
+    error EscrowCurrencyMismatch(bytes32 orderHash, address expected, address actual);
     /// @dev An address that must be set is zero.
     error EscrowInvalidAddress(address account);
 
@@ -177,28 +192,68 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         nonReentrant
     {
         EscrowStorage storage $ = _getEscrowStorage();
-        address marketplace = $.factory.marketplace();
-        // A zero marketplace (not deployed) never matches: msg.sender is never the zero address.
-        if (msg.sender != marketplace) revert EscrowNotMarketplace(msg.sender);
-        if (currency != address(0) && currency != $.allowedToken) revert EscrowCurrencyNotAllowed(currency);
-        if (payees.length != amounts.length) revert EscrowLengthMismatch(payees.length, amounts.length);
-        uint256 total;
-        for (uint256 i = 0; i < payees.length; ++i) {
-            address payee = payees[i];
-            if (payee == address(0)) revert EscrowInvalidPayee(payee);
-            $.credits[payee][currency] += amounts[i];
-            total += amounts[i];
-            emit Credited(payee, currency, amounts[i]);
+        _checkCredit($, currency, payees.length, amounts.length);
+        _settleCredit($, currency, _creditEach($, currency, payees, amounts));
+    }
+
+    /**
+     * @notice Credits a whole-ticket resale: the seller's share under the marketplace order hash (withdrawn with
+     * {withdrawSales}), royalty and fee per payee as in {credit}. An order hash is credited once, ever: the
+     * seller's record is what stops the order from being filled twice, and it stays after withdrawal.
+     * @param orderHash the marketplace order's EIP-712 hash
+     * @param currency address(0) for the native coin, else the allowed ERC-20
+     * @param seller the order's seller
+     * @param sellerAmount the seller's share (below 2^96)
+     * @param payees the other payees (royalty receiver, fee recipient)
+     * @param amounts their shares
+     * @dev Requirements: those of {credit} (the sum includes `sellerAmount`); `seller` nonzero; `orderHash`
+     * never credited before. Emits {SaleCredited} and {Credited} per payee.
+     */
+    function creditSale(
+        bytes32 orderHash,
+        address currency,
+        address seller,
+        uint256 sellerAmount,
+        address[] calldata payees,
+        uint256[] calldata amounts
+    ) external payable nonReentrant {
+        EscrowStorage storage $ = _getEscrowStorage();
+        _checkCredit($, currency, payees.length, amounts.length);
+        if (seller == address(0)) revert EscrowInvalidPayee(seller);
+        if ($.sales[orderHash] != 0) revert EscrowSaleAlreadyCredited(orderHash);
+        $.sales[orderHash] = uint256(uint160(seller)) | (uint256(SafeCast.toUint96(sellerAmount)) << 160);
+        if (currency != address(0)) $.saleCurrencies[orderHash] = currency;
+        emit SaleCredited(orderHash, seller, currency, sellerAmount);
+        _settleCredit($, currency, sellerAmount + _creditEach($, currency, payees, amounts));
+    }
+
+    /**
+     * @notice Pays the caller the seller's share of whole-ticket resales, all in one currency.
+     * @param orderHashes the marketplace order hashes of the caller's sales
+     * @return amount what was paid
+     * @dev Requirements: at least one hash; the caller is the seller of each; none withdrawn yet; all in the
+     * currency of the first. Emits {SaleWithdrawn} per sale.
+     */
+    function withdrawSales(bytes32[] calldata orderHashes) external nonReentrant returns (uint256 amount) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        address payee = _msgSender();
+        if (orderHashes.length == 0) revert EscrowNothingToWithdraw(payee, address(0));
+        address currency = $.saleCurrencies[orderHashes[0]];
+        for (uint256 i = 0; i < orderHashes.length; ++i) {
+            bytes32 orderHash = orderHashes[i];
+            uint256 record = $.sales[orderHash];
+            address seller = address(uint160(record));
+            if (seller != payee) revert EscrowNotSeller(orderHash, payee, seller);
+            uint256 owed = record >> 160;
+            if (owed == 0) revert EscrowSaleAlreadyWithdrawn(orderHash);
+            address saleCurrency = $.saleCurrencies[orderHash];
+            if (saleCurrency != currency) revert EscrowCurrencyMismatch(orderHash, currency, saleCurrency);
+            $.sales[orderHash] = uint160(seller); // the tombstone: the hash stays credited
+            amount += owed;
+            emit SaleWithdrawn(orderHash, payee, currency, owed);
         }
-        uint256 owed = $.totalOwed[currency] + total;
-        $.totalOwed[currency] = owed;
-        if (currency == address(0)) {
-            if (msg.value != total) revert EscrowWrongPayment(total, msg.value);
-        } else {
-            if (msg.value != 0) revert EscrowWrongPayment(0, msg.value);
-            uint256 balance = IERC20(currency).balanceOf(address(this));
-            if (balance < owed) revert EscrowUnbackedCredit(currency, balance, owed);
-        }
+        $.totalOwed[currency] -= amount;
+        _pay(currency, payee, amount);
     }
 
     /**
@@ -215,11 +270,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         $.credits[payee][currency] = 0;
         $.totalOwed[currency] -= amount;
         emit Withdrawn(payee, currency, amount);
-        if (currency == address(0)) {
-            Address.sendValue(payable(payee), amount);
-        } else {
-            IERC20(currency).safeTransfer(payee, amount);
-        }
+        _pay(currency, payee, amount);
     }
 
     /**
@@ -254,6 +305,13 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         return _getEscrowStorage().credits[payee][currency];
     }
 
+    /// @inheritdoc IPaymentEscrow
+    function sale(bytes32 orderHash) external view returns (address seller, address currency, uint256 amount) {
+        EscrowStorage storage $ = _getEscrowStorage();
+        uint256 record = $.sales[orderHash];
+        return (address(uint160(record)), $.saleCurrencies[orderHash], record >> 160);
+    }
+
     /// @notice Whether the refund of `tokenId` of `ticket` was paid.
     function refunded(address ticket, uint256 tokenId) external view returns (bool) {
         return _getEscrowStorage().refunded[ticket][tokenId];
@@ -273,6 +331,53 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         address account = _msgSender();
         // DEFAULT_ADMIN_ROLE is bytes32(0) in every AccessControl.
         if (!_getEscrowStorage().factory.hasRole(bytes32(0), account)) revert EscrowUnauthorized(account, bytes32(0));
+    }
+
+    /// @dev Caller, currency and list lengths of {credit} / {creditSale}.
+    function _checkCredit(EscrowStorage storage $, address currency, uint256 payees, uint256 amounts) private view {
+        address marketplace = $.factory.marketplace();
+        // A zero marketplace (not deployed) never matches: msg.sender is never the zero address.
+        if (msg.sender != marketplace) revert EscrowNotMarketplace(msg.sender);
+        if (currency != address(0) && currency != $.allowedToken) revert EscrowCurrencyNotAllowed(currency);
+        if (payees != amounts) revert EscrowLengthMismatch(payees, amounts);
+    }
+
+    /// @dev Adds each amount to its payee's credit (emitting {Credited}); returns the sum.
+    function _creditEach(
+        EscrowStorage storage $,
+        address currency,
+        address[] calldata payees,
+        uint256[] calldata amounts
+    ) private returns (uint256 total) {
+        for (uint256 i = 0; i < payees.length; ++i) {
+            address payee = payees[i];
+            if (payee == address(0)) revert EscrowInvalidPayee(payee);
+            $.credits[payee][currency] += amounts[i];
+            total += amounts[i];
+            emit Credited(payee, currency, amounts[i]);
+        }
+    }
+
+    /// @dev Books `total` as owed in `currency` and checks it is paid: native with the call, ERC-20 by the balance.
+    function _settleCredit(EscrowStorage storage $, address currency, uint256 total) private {
+        uint256 owed = $.totalOwed[currency] + total;
+        $.totalOwed[currency] = owed;
+        if (currency == address(0)) {
+            if (msg.value != total) revert EscrowWrongPayment(total, msg.value);
+        } else {
+            if (msg.value != 0) revert EscrowWrongPayment(0, msg.value);
+            uint256 balance = IERC20(currency).balanceOf(address(this));
+            if (balance < owed) revert EscrowUnbackedCredit(currency, balance, owed);
+        }
+    }
+
+    /// @dev Sends `amount` of `currency` (address(0) = native) to `payee`.
+    function _pay(address currency, address payee, uint256 amount) private {
+        if (currency == address(0)) {
+            Address.sendValue(payable(payee), amount);
+        } else {
+            IERC20(currency).safeTransfer(payee, amount);
+        }
     }
 
     function _requireRegistered(EscrowStorage storage $, address ticket) private view {

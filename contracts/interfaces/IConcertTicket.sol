@@ -25,6 +25,15 @@ interface IConcertTicket is IERC721, IERC2981 {
         bool paidOnChain; // bought with `buy` (refundable on chain) rather than minted for a card order
     }
 
+    /// @notice What a marketplace needs to settle a resale of one ticket, from one call ({resaleTerms}).
+    struct ResaleTerms {
+        address owner; // current holder
+        bool operatorApproved; // the operator asked about may transfer the ticket (owner, token approval or operator)
+        uint256 cap; // highest resale price in wei; type(uint256).max when uncapped
+        address royaltyReceiver; // EIP-2981 receiver (the promoter)
+        uint256 royalty; // EIP-2981 royalty on the sale price
+    }
+
     struct Tier {
         uint128 price;
         uint32 supply;
@@ -54,6 +63,10 @@ interface IConcertTicket is IERC721, IERC2981 {
     function isCancelled() external view returns (bool);
     /// @notice Highest resale price the marketplace accepts for `tokenId`, wei; type(uint256).max when uncapped.
     function resaleCap(uint256 tokenId) external view returns (uint256);
+    /// @notice Owner, whether `operator` may transfer it, resale cap and EIP-2981 royalty on `salePrice` of
+    /// `tokenId`, in one call (what {resaleCap}, {royaltyInfo}, {ownerOf}, {getApproved} and
+    /// {isApprovedForAll} answer one by one).
+    function resaleTerms(uint256 tokenId, address operator, uint256 salePrice) external view returns (ResaleTerms memory);
     /// @notice Wei paid on chain for `tokenId` at the primary sale (0 for card-minted tickets).
     function primaryPaid(uint256 tokenId) external view returns (uint256);
     function promoter() external view returns (address);

@@ -8,6 +8,8 @@ pragma solidity ^0.8.24;
  * or fractions (token = the fractions vault, tokenId = fraction id, amount = shares; partial fills).
  * Payment in the native coin (currency = address(0)) or the one allowed ERC-20. The buyer's payment goes
  * to the PaymentEscrow, credited to seller, royalty receiver and platform; nobody is paid inside `fill`.
+ * A whole ticket's seller share is credited under the order hash (`PaymentEscrow.creditSale`), which is also
+ * what marks that order filled; the seller withdraws it with `PaymentEscrow.withdrawSales`.
  */
 interface IMarketplace {
     struct Order {

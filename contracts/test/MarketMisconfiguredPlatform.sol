@@ -33,11 +33,16 @@ contract MarketMisconfiguredFactory {
  * @notice An uncapped "ticket" whose EIP-2981 royalty is the whole sale price.
  */
 contract MarketGreedyTicket {
-    function resaleCap(uint256) external pure returns (uint256) {
-        return type(uint256).max;
+    /// @dev Same layout as IConcertTicket.ResaleTerms.
+    struct ResaleTerms {
+        address owner;
+        bool operatorApproved;
+        uint256 cap;
+        address royaltyReceiver;
+        uint256 royalty;
     }
 
-    function royaltyInfo(uint256, uint256 salePrice) external view returns (address, uint256) {
-        return (address(this), salePrice);
+    function resaleTerms(uint256, address, uint256 salePrice) external view returns (ResaleTerms memory) {
+        return ResaleTerms(address(this), false, type(uint256).max, address(this), salePrice);
     }
 }

@@ -750,6 +750,7 @@ describe("ConcertTicket", function () {
       await expectRevert(ticket.read.tokenURI([1n]), "ERC721NonexistentToken", [1n]);
       await expectRevert(ticket.read.ticketData([0n]), "ERC721NonexistentToken", [0n]);
       await expectRevert(ticket.read.resaleCap([1n]), "ERC721NonexistentToken", [1n]);
+      await expectRevert(ticket.read.resaleTerms([1n, zeroAddress, 0n]), "ERC721NonexistentToken", [1n]);
       await expectRevert(ticket.read.primaryPaid([1n]), "ERC721NonexistentToken", [1n]);
     });
   });
@@ -773,6 +774,44 @@ describe("ConcertTicket", function () {
       const { ticket: uncapped } = await createEvent({ resaleCapBps: 0 });
       await buy(uncapped, 0n, 1n, fan1);
       expect(await uncapped.read.resaleCap([1n])).to.equal(maxUint256);
+    });
+
+    it("answers resaleTerms with owner, operator approval, cap and royalty in one call", async function () {
+      const { ticket, createEvent, promoter, fan1, fan2, fan3, stranger, buy } = await loadFixture(ticketFixture);
+      await buy(ticket, 0n, 1n, fan1); // 1
+      await buy(ticket, 1n, 2n, fan1); // 2, 3
+      const price = parseEther("2");
+      const royalty = (price * BigInt(ROYALTY_BPS)) / 10_000n;
+      const terms = (id: bigint, operator: Address, p = price) => ticket.read.resaleTerms([id, operator, p]);
+      const expected = (owner: Address, operatorApproved: boolean, cap: bigint) => ({
+        owner,
+        operatorApproved,
+        cap,
+        royaltyReceiver: promoter.account.address,
+        royalty,
+      });
+      const smallCap = (SMALL.price * BigInt(RESALE_CAP_BPS)) / 10_000n;
+      const bigCap = (BIG.price * BigInt(RESALE_CAP_BPS)) / 10_000n;
+      // the owner itself; a stranger; the zero address (never approved, even with a cleared token approval)
+      expectSame(await terms(1n, fan1.account.address), expected(fan1.account.address, true, smallCap));
+      expectSame(await terms(2n, stranger.account.address), expected(fan1.account.address, false, bigCap));
+      // a token approval counts for that token only, and a cleared one is not an approval
+      await mined(ticket.write.approve([fan2.account.address, 2n], { account: fan1.account }));
+      expectSame(await terms(2n, fan2.account.address), expected(fan1.account.address, true, bigCap));
+      expectSame(await terms(3n, fan2.account.address), expected(fan1.account.address, false, bigCap));
+      await mined(ticket.write.approve([zeroAddress, 2n], { account: fan1.account }));
+      expectSame(await terms(2n, fan2.account.address), expected(fan1.account.address, false, bigCap));
+      expectSame(await terms(2n, zeroAddress), expected(fan1.account.address, false, bigCap));
+      // an operator of the owner counts for every ticket; after a transfer the new owner's operators count
+      await mined(ticket.write.setApprovalForAll([fan3.account.address, true], { account: fan1.account }));
+      expectSame(await terms(3n, fan3.account.address), expected(fan1.account.address, true, bigCap));
+      await mined(ticket.write.transferFrom([fan1.account.address, fan2.account.address, 3n], { account: fan1.account }));
+      expectSame(await terms(3n, fan3.account.address), expected(fan2.account.address, false, bigCap));
+      // royalty follows the sale price; an uncapped event answers type(uint256).max
+      expect((await terms(1n, fan1.account.address, 3n)).royalty).to.equal(0n);
+      const { ticket: uncapped } = await createEvent({ resaleCapBps: 0 });
+      await buy(uncapped, 0n, 1n, fan1);
+      expect((await uncapped.read.resaleTerms([1n, fan1.account.address, price])).cap).to.equal(maxUint256);
     });
 
     it("builds tokenURI from the base URI, and returns an empty URI without one", async function () {

@@ -226,17 +226,19 @@ describe("Marketplace", function () {
   });
 
   describe("fill, native coin, whole ticket", function () {
-    it("credits seller, royalty and fee in the escrow, moves the ticket, records the fill and emits OrderFilled", async function () {
+    it("credits seller (under the order hash), royalty and fee in the escrow, moves the ticket, records the fill and emits OrderFilled", async function () {
       const m = await loadFixture(marketFixture);
       const { market, escrow, ticket, seller, buyer, promoter, treasury } = m;
       const o = m.order();
       const owedBefore = await escrow.read.totalOwed([zeroAddress]);
       const buyerBefore = await m.balance(buyer.account.address);
+      expect(await market.read.filled([m.hashOf(o)])).to.equal(0n);
 
       const receipt = await mined(m.fill(o));
 
       const { royalty, fee, seller: sellerAmount } = split(CAP);
-      expect(await m.credits(seller.account.address)).to.equal(sellerAmount);
+      expectSame(await escrow.read.sale([m.hashOf(o)]), [seller.account.address, zeroAddress, sellerAmount]);
+      expect(await m.credits(seller.account.address)).to.equal(0n);
       expect(await m.credits(promoter.account.address)).to.equal(royalty);
       expect(await m.credits(treasury.account.address)).to.equal(fee);
       expect(sellerAmount + royalty + fee).to.equal(CAP);
@@ -260,8 +262,10 @@ describe("Marketplace", function () {
           fee,
         },
       ]);
+      expectSame(eventsOf(escrow, receipt, "SaleCredited"), [
+        { orderHash: m.hashOf(o), seller: seller.account.address, currency: zeroAddress, amount: sellerAmount },
+      ]);
       expectSame(eventsOf(escrow, receipt, "Credited"), [
-        { payee: seller.account.address, currency: zeroAddress, amount: sellerAmount },
         { payee: promoter.account.address, currency: zeroAddress, amount: royalty },
         { payee: treasury.account.address, currency: zeroAddress, amount: fee },
       ]);
@@ -270,13 +274,21 @@ describe("Marketplace", function () {
       ]);
     });
 
-    it("the credits are withdrawable by each payee", async function () {
+    it("the credits are withdrawable by each payee, the seller's by order hash (still filled afterwards)", async function () {
       const m = await loadFixture(marketFixture);
-      const { escrow, seller, promoter, treasury } = m;
-      await mined(m.fill(m.order()));
+      const { escrow, market, seller, promoter, treasury } = m;
+      const o = m.order();
+      await mined(m.fill(o));
       const { royalty, fee, seller: sellerAmount } = split(CAP);
+      const before = await m.balance(seller.account.address);
+      const sold = await mined(escrow.write.withdrawSales([[m.hashOf(o)]], { account: seller.account }));
+      expectSame(eventsOf(escrow, sold, "SaleWithdrawn"), [
+        { orderHash: m.hashOf(o), seller: seller.account.address, currency: zeroAddress, amount: sellerAmount },
+      ]);
+      expect(await m.balance(seller.account.address)).to.equal(before + sellerAmount - sold.gasUsed * sold.effectiveGasPrice);
+      expectSame(await escrow.read.sale([m.hashOf(o)]), [seller.account.address, zeroAddress, 0n]);
+      expect(await market.read.filled([m.hashOf(o)])).to.equal(1n);
       for (const [w, amount] of [
-        [seller, sellerAmount],
         [promoter, royalty],
         [treasury, fee],
       ] as const) {
@@ -303,15 +315,19 @@ describe("Marketplace", function () {
       await mined(market.write.setPlatformFee([0, treasury.account.address], { account: admin.account }));
       let receipt = await mined(m.fill(m.order()));
       const royalty = (CAP * ROYALTY) / BPS;
+      expectSame(eventsOf(escrow, receipt, "SaleCredited"), [
+        { orderHash: m.hashOf(m.order()), seller: seller.account.address, currency: zeroAddress, amount: CAP - royalty },
+      ]);
       expectSame(eventsOf(escrow, receipt, "Credited"), [
-        { payee: seller.account.address, currency: zeroAddress, amount: CAP - royalty },
         { payee: promoter.account.address, currency: zeroAddress, amount: royalty },
       ]);
       // 19 wei: 5 % royalty rounds down to 0.
-      receipt = await mined(m.fill(m.order({ tokenId: 2n, price: 19n })));
-      expectSame(eventsOf(escrow, receipt, "Credited"), [
-        { payee: seller.account.address, currency: zeroAddress, amount: 19n },
+      const cheap = m.order({ tokenId: 2n, price: 19n });
+      receipt = await mined(m.fill(cheap));
+      expectSame(eventsOf(escrow, receipt, "SaleCredited"), [
+        { orderHash: m.hashOf(cheap), seller: seller.account.address, currency: zeroAddress, amount: 19n },
       ]);
+      expect(eventsOf(escrow, receipt, "Credited")).to.have.length(0);
     });
 
     it("a zero-price order transfers the ticket without touching the escrow", async function () {
@@ -322,7 +338,12 @@ describe("Marketplace", function () {
       const receipt = await mined(m.fill(o));
       expectSame(await ticket.read.ownerOf([1n]), buyer.account.address);
       expect(eventsOf(escrow, receipt, "Credited")).to.have.length(0);
+      expect(eventsOf(escrow, receipt, "SaleCredited")).to.have.length(0);
       expect(await escrow.read.totalOwed([zeroAddress])).to.equal(owed);
+      // the marketplace marks a free order filled itself (the escrow holds nothing for it)
+      expect(await market.read.filled([m.hashOf(o)])).to.equal(1n);
+      await mined(ticket.write.transferFrom([buyer.account.address, m.seller.account.address, 1n], { account: buyer.account }));
+      await expectRevert(m.fill(o, { from: m.buyer2 }), "MarketplaceInvalidFillAmount", [m.hashOf(o), 1n, 0n]);
       expect(eventsOf(market, receipt, "OrderFilled")[0]).to.include({ total: 0n, royalty: 0n, fee: 0n });
     });
 
@@ -383,13 +404,13 @@ describe("Marketplace", function () {
       expect(await usdc.read.balanceOf([escrow.address])).to.equal(price);
       expect(await usdc.read.balanceOf([market.address])).to.equal(0n);
       expect(await escrow.read.totalOwed([usdc.address])).to.equal(price);
-      expect(await m.credits(seller.account.address, usdc.address)).to.equal(sellerAmount);
+      expectSame(await escrow.read.sale([m.hashOf(o)]), [seller.account.address, usdc.address, sellerAmount]);
       expect(await m.credits(promoter2.account.address, usdc.address)).to.equal(royalty);
       expect(await m.credits(treasury.account.address, usdc.address)).to.equal(fee);
       expectSame(await openTicket.read.ownerOf([1n]), buyer.account.address);
       expect(eventsOf(market, receipt, "OrderFilled")[0]).to.include({ total: price, royalty, fee });
 
-      await mined(escrow.write.withdraw([usdc.address], { account: seller.account }));
+      await mined(escrow.write.withdrawSales([[m.hashOf(o)]], { account: seller.account }));
       expect(await usdc.read.balanceOf([seller.account.address])).to.equal(sellerAmount);
     });
 
@@ -657,9 +678,14 @@ describe("Marketplace", function () {
       await expectRevert(m.fill(o, { amount: 0n }), "MarketplaceInvalidFillAmount", [h, 0n, 1n]);
       await expectRevert(m.fill(o, { amount: 2n }), "MarketplaceInvalidFillAmount", [h, 2n, 1n]);
       await mined(m.fill(o));
-      // The ticket came back to the seller: the old signature still must not work.
+      // The ticket came back to the seller: the old signature still must not work. A paid whole-ticket order is
+      // marked filled by the seller's credit in the escrow, which refuses the same order hash twice, also after
+      // the seller withdrew it.
       await mined(m.ticket.write.transferFrom([m.buyer.account.address, m.seller.account.address, 1n], { account: m.buyer.account }));
-      await expectRevert(m.fill(o, { from: m.buyer2 }), "MarketplaceInvalidFillAmount", [h, 1n, 0n]);
+      await expectRevert(m.fill(o, { from: m.buyer2 }), "EscrowSaleAlreadyCredited", [h], m.escrow.abi);
+      await mined(m.escrow.write.withdrawSales([[h]], { account: m.seller.account }));
+      await expectRevert(m.fill(o, { from: m.buyer2 }), "EscrowSaleAlreadyCredited", [h], m.escrow.abi);
+      expectSame(await m.ticket.read.ownerOf([1n]), m.seller.account.address);
     });
 
     it("a ticket order for more than one ticket", async function () {
@@ -818,7 +844,7 @@ describe("Marketplace", function () {
       const signature = await m.sign(o, m.owner);
       const receipt = await mined(m.fill(o, { signature }));
       expectSame(await m.ticket.read.ownerOf([1n]), m.buyer.account.address);
-      expect(await m.credits(m.wallet.address)).to.equal(split(CAP).seller);
+      expectSame(await m.escrow.read.sale([m.hashOf(o)]), [m.wallet.address, zeroAddress, split(CAP).seller]);
       expect(eventsOf(m.market, receipt, "OrderFilled")[0]).to.include({ seller: getAddress(m.wallet.address) });
     });
 

@@ -385,6 +385,149 @@ describe("PaymentEscrow", function () {
     });
   });
 
+  describe("when the marketplace credits a whole-ticket sale under its order hash", function () {
+    const H1 = `0x${"a1".repeat(32)}` as Hex;
+    const H2 = `0x${"b2".repeat(32)}` as Hex;
+    const H3 = `0x${"c3".repeat(32)}` as Hex;
+
+    it("holds the seller's share per order hash, credits the other payees and emits SaleCredited and Credited", async function () {
+      const { escrow, marketplaceAccount: market, fan1, promoter, balance } = await loadFixture(platformFixture);
+      const receipt = await mined(
+        escrow.write.creditSale([H1, NATIVE, fan1.account.address, 90n, [promoter.account.address], [10n]], {
+          value: 100n,
+          account: market.account,
+        }),
+      );
+      expectSame(eventsOf(escrow, receipt, "SaleCredited"), [
+        { orderHash: H1, seller: fan1.account.address, currency: NATIVE, amount: 90n },
+      ]);
+      expectSame(eventsOf(escrow, receipt, "Credited"), [{ payee: promoter.account.address, currency: NATIVE, amount: 10n }]);
+      expectSame(await escrow.read.sale([H1]), [fan1.account.address, NATIVE, 90n]);
+      expectSame(await escrow.read.sale([H2]), [zeroAddress, NATIVE, 0n]);
+      expect(await escrow.read.credits([fan1.account.address, NATIVE])).to.equal(0n);
+      expect(await escrow.read.credits([promoter.account.address, NATIVE])).to.equal(10n);
+      expect(await escrow.read.totalOwed([NATIVE])).to.equal(100n);
+      expect(await balance(escrow.address)).to.equal(100n);
+    });
+
+    it("credits an order hash once, ever (also after the seller withdrew it) with EscrowSaleAlreadyCredited", async function () {
+      const { escrow, marketplaceAccount: market, fan1, fan2 } = await loadFixture(platformFixture);
+      const from = { account: market.account, value: 5n };
+      await mined(escrow.write.creditSale([H1, NATIVE, fan1.account.address, 5n, [], []], from));
+      await expectRevert(
+        escrow.write.creditSale([H1, NATIVE, fan2.account.address, 5n, [], []], from),
+        "EscrowSaleAlreadyCredited",
+        [H1],
+      );
+      await mined(escrow.write.withdrawSales([[H1]], { account: fan1.account }));
+      await expectRevert(
+        escrow.write.creditSale([H1, NATIVE, fan1.account.address, 5n, [], []], from),
+        "EscrowSaleAlreadyCredited",
+        [H1],
+      );
+      // a sale whose whole price went to royalty and fee is still recorded (seller, nothing owed)
+      await mined(escrow.write.creditSale([H2, NATIVE, fan1.account.address, 0n, [fan2.account.address], [5n]], from));
+      expectSame(await escrow.read.sale([H2]), [fan1.account.address, NATIVE, 0n]);
+      await expectRevert(escrow.write.withdrawSales([[H2]], { account: fan1.account }), "EscrowSaleAlreadyWithdrawn", [H2]);
+    });
+
+    it("applies the checks of credit, refuses a zero seller and an amount of 2^96 or more", async function () {
+      const p = await loadFixture(platformFixture);
+      const { escrow, usdc, marketplaceAccount: market, fan1, stranger } = p;
+      const from = { account: market.account };
+      const seller = fan1.account.address;
+      await expectRevert(
+        escrow.write.creditSale([H1, NATIVE, seller, 1n, [], []], { value: 1n, account: stranger.account }),
+        "EscrowNotMarketplace",
+        [stranger.account.address],
+      );
+      await expectRevert(
+        escrow.write.creditSale([H1, stranger.account.address, seller, 1n, [], []], from),
+        "EscrowCurrencyNotAllowed",
+        [stranger.account.address],
+      );
+      await expectRevert(
+        escrow.write.creditSale([H1, NATIVE, seller, 1n, [seller], []], { ...from, value: 1n }),
+        "EscrowLengthMismatch",
+        [1n, 0n],
+      );
+      await expectRevert(
+        escrow.write.creditSale([H1, NATIVE, zeroAddress, 1n, [], []], { ...from, value: 1n }),
+        "EscrowInvalidPayee",
+        [zeroAddress],
+      );
+      await expectRevert(
+        escrow.write.creditSale([H1, NATIVE, seller, 1n, [zeroAddress], [1n]], { ...from, value: 2n }),
+        "EscrowInvalidPayee",
+        [zeroAddress],
+      );
+      await expectRevert(
+        escrow.write.creditSale([H1, NATIVE, seller, 2n, [stranger.account.address], [1n]], { ...from, value: 2n }),
+        "EscrowWrongPayment",
+        [3n, 2n],
+      );
+      await expectRevert(
+        escrow.write.creditSale([H1, usdc.address, seller, 1n, [], []], from),
+        "EscrowUnbackedCredit",
+        [usdc.address, 0n, 1n],
+      );
+      await expectRevert(
+        escrow.write.creditSale([H1, usdc.address, seller, 2n ** 96n, [], []], from), // checked before the backing
+        "SafeCastOverflowedUintDowncast",
+        [96, 2n ** 96n],
+      );
+    });
+
+    it("pays the seller its sales in one currency with withdrawSales and emits SaleWithdrawn per sale", async function () {
+      const { escrow, usdc, admin, marketplaceAccount: market, fan1, balance } = await loadFixture(platformFixture);
+      const from = { account: market.account };
+      await mined(escrow.write.creditSale([H1, NATIVE, fan1.account.address, 3n, [], []], { ...from, value: 3n }));
+      await mined(escrow.write.creditSale([H2, NATIVE, fan1.account.address, 4n, [], []], { ...from, value: 4n }));
+      await mined(usdc.write.mint([escrow.address, 9n], { account: admin.account }));
+      await mined(escrow.write.creditSale([H3, usdc.address, fan1.account.address, 9n, [], []], from));
+      expectSame(await escrow.read.sale([H3]), [fan1.account.address, usdc.address, 9n]);
+
+      const { result } = await escrow.simulate.withdrawSales([[H1, H2]], { account: fan1.account.address });
+      expect(result).to.equal(7n);
+      const before = await balance(fan1.account.address);
+      const receipt = await mined(escrow.write.withdrawSales([[H1, H2]], { account: fan1.account }));
+      expectSame(eventsOf(escrow, receipt, "SaleWithdrawn"), [
+        { orderHash: H1, seller: fan1.account.address, currency: NATIVE, amount: 3n },
+        { orderHash: H2, seller: fan1.account.address, currency: NATIVE, amount: 4n },
+      ]);
+      expect(await balance(fan1.account.address)).to.equal(before + 7n - receipt.gasUsed * receipt.effectiveGasPrice);
+      expect(await escrow.read.totalOwed([NATIVE])).to.equal(0n);
+      expectSame(await escrow.read.sale([H1]), [fan1.account.address, NATIVE, 0n]);
+
+      const r2 = await mined(escrow.write.withdrawSales([[H3]], { account: fan1.account }));
+      expectSame(eventsOf(escrow, r2, "SaleWithdrawn"), [
+        { orderHash: H3, seller: fan1.account.address, currency: usdc.address, amount: 9n },
+      ]);
+      expect(await usdc.read.balanceOf([fan1.account.address])).to.equal(9n);
+      expect(await escrow.read.totalOwed([usdc.address])).to.equal(0n);
+    });
+
+    it("refuses an empty list, someone else's or an unknown sale, a second withdrawal and mixed currencies", async function () {
+      const { escrow, usdc, admin, marketplaceAccount: market, fan1, fan2 } = await loadFixture(platformFixture);
+      const from = { account: market.account };
+      await mined(escrow.write.creditSale([H1, NATIVE, fan1.account.address, 3n, [], []], { ...from, value: 3n }));
+      await mined(usdc.write.mint([escrow.address, 9n], { account: admin.account }));
+      await mined(escrow.write.creditSale([H3, usdc.address, fan1.account.address, 9n, [], []], from));
+      const seller = { account: fan1.account };
+      await expectRevert(escrow.write.withdrawSales([[]], seller), "EscrowNothingToWithdraw", [fan1.account.address, NATIVE]);
+      await expectRevert(escrow.write.withdrawSales([[H1]], { account: fan2.account }), "EscrowNotSeller", [
+        H1,
+        fan2.account.address,
+        fan1.account.address,
+      ]);
+      await expectRevert(escrow.write.withdrawSales([[H2]], seller), "EscrowNotSeller", [H2, fan1.account.address, zeroAddress]);
+      await expectRevert(escrow.write.withdrawSales([[H1, H3]], seller), "EscrowCurrencyMismatch", [H3, NATIVE, usdc.address]);
+      await expectRevert(escrow.write.withdrawSales([[H1, H1]], seller), "EscrowSaleAlreadyWithdrawn", [H1]);
+      await mined(escrow.write.withdrawSales([[H1]], seller));
+      await expectRevert(escrow.write.withdrawSales([[H1]], seller), "EscrowSaleAlreadyWithdrawn", [H1]);
+    });
+  });
+
   describe("when the admin configures the escrow", function () {
     it("sets the allowed token and emits AllowedTokenSet", async function () {
       const { escrow, admin, fan1 } = await loadFixture(platformFixture);
@@ -492,6 +635,26 @@ describe("PaymentEscrow", function () {
       expectRevertData(await attacker.read.reentryRevertData(), escrow.abi, reentrancyError);
       expect(await balance(attacker.address)).to.equal(parseEther("2"));
       expect(await escrow.read.credits([attacker.address, NATIVE])).to.equal(0n);
+      expect(await balance(escrow.address)).to.equal(await escrow.read.totalOwed([NATIVE]));
+    });
+
+    it("withdrawSales → re-entering withdrawSales is stopped by the guard, and the sale is paid once", async function () {
+      const { escrow, attacker, marketplaceAccount: market, balance } = await loadFixture(attackFixture);
+      const hash = `0x${"d4".repeat(32)}` as Hex;
+      await mined(
+        escrow.write.creditSale([hash, NATIVE, attacker.address, parseEther("2"), [], []], {
+          value: parseEther("2"),
+          account: market.account,
+        }),
+      );
+      const withdrawSales = encodeFunctionData({ abi: escrow.abi, functionName: "withdrawSales", args: [[hash]] });
+      await mined(attacker.write.arm([escrow.address, withdrawSales, 0n, false]));
+      await expectRevert(attacker.write.execute([escrow.address, withdrawSales]), reentrancyError, [], escrow.abi);
+      await mined(attacker.write.arm([escrow.address, withdrawSales, 0n, true]));
+      await mined(attacker.write.execute([escrow.address, withdrawSales]));
+      expectRevertData(await attacker.read.reentryRevertData(), escrow.abi, reentrancyError);
+      expect(await balance(attacker.address)).to.equal(parseEther("2"));
+      expectSame(await escrow.read.sale([hash]), [attacker.address, NATIVE, 0n]);
       expect(await balance(escrow.address)).to.equal(await escrow.read.totalOwed([NATIVE]));
     });
 
