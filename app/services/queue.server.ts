@@ -19,9 +19,15 @@ type PgliteClient = {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   exec(text: string): Promise<Array<{ rows: Record<string, unknown>[] }>>;
 };
+type PostgresJsQuery = Promise<Record<string, unknown>[]> & { simple(): Promise<Record<string, unknown>[]> };
 type PostgresJsClient = {
-  unsafe(text: string, values?: unknown[]): Promise<Record<string, unknown>[]> & { simple(): Promise<Record<string, unknown>[]> };
+  unsafe(text: string, values?: unknown[]): PostgresJsQuery;
+  reserve(): Promise<{ unsafe(text: string): PostgresJsQuery; release(): void }>;
 };
+
+/** JSON parameters as text (as node-postgres sends them); PGlite and postgres.js pass strings through. */
+const asParams = (values: unknown[] = []) =>
+  values.map((v) => (v !== null && typeof v === "object" && !(v instanceof Date) && !Array.isArray(v) && !Buffer.isBuffer(v) ? JSON.stringify(v) : v));
 
 /** pg-boss on the handle's own client (PGlite: `query` with parameters, `exec` for multi-statement set-up). */
 export function handleAdapter(handle: DbHandle): ExecuteSql {
@@ -30,7 +36,7 @@ export function handleAdapter(handle: DbHandle): ExecuteSql {
     const pglite = client as PgliteClient;
     return {
       async executeSql(text, values) {
-        if (values && values.length) return pglite.query(text, values);
+        if (values && values.length) return pglite.query(text, asParams(values));
         const results = await pglite.exec(text);
         return results[results.length - 1] ?? { rows: [] };
       },
@@ -39,9 +45,15 @@ export function handleAdapter(handle: DbHandle): ExecuteSql {
   const postgres = client as PostgresJsClient;
   return {
     async executeSql(text, values) {
-      // Without parameters the simple protocol allows pg-boss's multi-statement schema scripts.
-      const rows = values && values.length ? await postgres.unsafe(text, values) : await postgres.unsafe(text).simple();
-      return { rows: Array.from(rows) };
+      if (values && values.length) return { rows: Array.from(await postgres.unsafe(text, asParams(values))) };
+      // pg-boss's scripts without parameters may hold several statements wrapped in BEGIN … COMMIT: the
+      // simple protocol on a connection of their own (postgres.js allows BEGIN only on a reserved one).
+      const connection = await postgres.reserve();
+      try {
+        return { rows: Array.from(await connection.unsafe(text).simple()) };
+      } finally {
+        connection.release();
+      }
     },
   };
 }
@@ -66,7 +78,7 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export function inTransaction(tx: Tx | Db): ExecuteSql {
   return {
     async executeSql(text, values) {
-      const result = (await tx.execute(toDrizzleSql(text, values))) as unknown;
+      const result = (await tx.execute(toDrizzleSql(text, asParams(values)))) as unknown;
       return { rows: Array.isArray(result) ? Array.from(result as Record<string, unknown>[]) : (result as { rows: Record<string, unknown>[] }).rows };
     },
   };
