@@ -138,7 +138,7 @@ describe.each(databaseBackends())("card checkout (database: %s)", (kind, createD
   });
 
   /** A show of our own on chain + in the database (one tier of `supply` seats at $30). */
-  async function createShow(slug: string, supply: number) {
+  async function createShow(slug: string, supply: number, options: { dbSupply?: number; priceCents?: number } = {}) {
     const client = publicClient();
     const block = await client.getBlock();
     const startsAt = block.timestamp + 30n * 86_400n;
@@ -173,7 +173,7 @@ describe.each(databaseBackends())("card checkout (database: %s)", (kind, createD
       .returning({ id: events.id, slug: events.slug, contract: events.contractAddress });
     const [tier] = await handle.db
       .insert(ticketTiers)
-      .values({ eventId: event!.id, position: 0, name: "Standing", priceCents: 3000, priceWei: parseEther("1").toString(), supply })
+      .values({ eventId: event!.id, position: 0, name: "Standing", priceCents: options.priceCents ?? 3000, priceWei: parseEther("1").toString(), supply: options.dbSupply ?? supply })
       .returning({ id: ticketTiers.id });
     return { eventId: event!.id, slug: event!.slug, contract: getAddress(event!.contract!), tierId: tier!.id };
   }
@@ -434,42 +434,85 @@ describe.each(databaseBackends())("card checkout (database: %s)", (kind, createD
     expect((await pay(sessionUrl)).status).toBe(410);
   });
 
-  it("mints exactly once when the worker is killed between sending the transaction and recording it", async () => {
+  /** Pays an order, then hands the database to a worker process that SIGKILLs itself at `crashAt`. */
+  async function crashWhileMinting(email: string, crashAt: "after-send" | "before-send") {
     const ga = demoTiers[0]!;
-    const response = await checkout({ eventSlug: DEMO_EVENT.slug, tierId: ga.id, quantity: "3", email: "crash@example.com" });
+    const response = await checkout({ eventSlug: DEMO_EVENT.slug, tierId: ga.id, quantity: "3", email });
     const sessionUrl = response.headers.get("location")!;
-    expect((await pay(sessionUrl, "4242424242424242", "crash@example.com")).status).toBe(303);
+    expect((await pay(sessionUrl, "4242424242424242", email)).status).toBe(303);
     const order = await orderOf(sessionUrl);
     expect(order.status).toBe("authorized");
     const soldBefore = (await tier(ga.id)).sold;
-
-    // Hand the database to a worker process that SIGKILLs itself right after the node took the transaction.
     await stop();
     const child = await startScript("test/support/mint-crash-child.ts", {
-      env: { DATABASE_URL: database.databaseUrl ?? "", PGLITE_DIR: pgliteDir, DATA_DIR: dataDir, LOCAL_CHAIN_PORT: process.env.LOCAL_CHAIN_PORT!, APP_URL: app.url },
+      env: { DATABASE_URL: database.databaseUrl ?? "", PGLITE_DIR: pgliteDir, DATA_DIR: dataDir, LOCAL_CHAIN_PORT: process.env.LOCAL_CHAIN_PORT!, APP_URL: app.url, CRASH_AT: crashAt },
     });
     await child.exited;
-    expect(child.child.signalCode).toBe("SIGKILL");
-    const crash = JSON.parse(child.output().split("\n").find((line) => line.includes('"crashing":true'))!) as { batchId: string; hash: Hex };
+    expect(child.child.signalCode, child.output()).toBe("SIGKILL");
+    const crash = JSON.parse(child.output().split("\n").find((line) => line.includes('"crashing":true'))!) as { batchId: string; hash?: Hex };
     await child.stop();
-
     await start();
     const [batch] = await handle.db.select().from(mintBatches).where(eq(mintBatches.id, crash.batchId));
-    expect(batch).toMatchObject({ status: "prepared", txHash: null }); // the hash was never recorded
-    const contract = getAddress(batch!.contractAddress);
-    const onChainFirst = await publicClient().readContract({ address: contract, abi: concertTicketAbi, functionName: "tokenForOrder", args: [batch!.batchRef as Hex] });
-    expect(onChainFirst).toBeGreaterThan(0n); // …but the transaction was mined
+    expect(batch).toMatchObject({ status: "prepared", txHash: null }); // no hash was ever recorded
+    return { ga, order, sessionUrl, soldBefore, crash, batch: batch!, contract: getAddress(batch!.contractAddress) };
+  }
 
+  async function expectExactlyOnce(run: Awaited<ReturnType<typeof crashWhileMinting>>) {
+    const { ga, order, sessionUrl, soldBefore, batch, contract } = run;
     expect(await mintUntilSettled(order.id)).toBe("paid");
     await worker.runOnce(); // and again: nothing more happens
-    const issued = await publicClient().getContractEvents({ address: contract, abi: concertTicketAbi, eventName: "TicketsIssued", args: { batchRef: batch!.batchRef as Hex }, fromBlock: 0n });
+    const issued = await publicClient().getContractEvents({ address: contract, abi: concertTicketAbi, eventName: "TicketsIssued", args: { batchRef: batch.batchRef as Hex }, fromBlock: 0n });
     expect(issued).toHaveLength(1);
-    expect(issued[0]!.transactionHash).toBe(crash.hash);
     const final = await orderOf(sessionUrl);
-    expect(final).toMatchObject({ status: "paid", firstTokenId: onChainFirst.toString(), txHash: crash.hash });
+    const first = await publicClient().readContract({ address: contract, abi: concertTicketAbi, functionName: "tokenForOrder", args: [batch.batchRef as Hex] });
+    expect(final).toMatchObject({ status: "paid", firstTokenId: first.toString(), txHash: issued[0]!.transactionHash });
     const transfers = await publicClient().getContractEvents({ address: contract, abi: concertTicketAbi, eventName: "Transfer", args: { to: final.recipient as Address }, fromBlock: 0n });
     expect(transfers).toHaveLength(3);
     expect((await tier(ga.id)).sold).toBe(soldBefore + 3);
     expect((await intent(final.stripePaymentIntentId!)).status).toBe("succeeded");
+    return issued[0]!.transactionHash;
+  }
+
+  it("mints exactly once when the worker is killed between sending the transaction and recording it", async () => {
+    const run = await crashWhileMinting("crash@example.com", "after-send");
+    // The node took the transaction before the crash: the chain already knows the batch.
+    expect(await publicClient().readContract({ address: run.contract, abi: concertTicketAbi, functionName: "tokenForOrder", args: [run.batch.batchRef as Hex] })).toBeGreaterThan(0n);
+    expect(await expectExactlyOnce(run)).toBe(run.crash.hash);
+  });
+
+  it("sends a prepared batch again, with the same batchRef, when the worker died before sending it", async () => {
+    const run = await crashWhileMinting("crash-early@example.com", "before-send");
+    expect(await publicClient().readContract({ address: run.contract, abi: concertTicketAbi, functionName: "tokenForOrder", args: [run.batch.batchRef as Hex] })).toBe(0n);
+    await expectExactlyOnce(run);
+  });
+
+  it("mints the orders that still fit when the chain has fewer seats than the database, and voids the rest", async () => {
+    // The database believes in 3 seats, the contract has 2 (e.g. sold elsewhere): simulate first, decode TicketSoldOut.
+    const show = await createShow("short-supply", 2, { dbSupply: 3 });
+    const first = await checkout({ eventSlug: show.slug, tierId: show.tierId, quantity: "2", email: "first@example.com" });
+    const second = await checkout({ eventSlug: show.slug, tierId: show.tierId, quantity: "1", email: "second@example.com" });
+    expect((await pay(first.headers.get("location")!, "4242424242424242", "first@example.com")).status).toBe(303);
+    expect((await pay(second.headers.get("location")!, "4242424242424242", "second@example.com")).status).toBe(303);
+    const a = await orderOf(first.headers.get("location")!);
+    const b = await orderOf(second.headers.get("location")!);
+    await worker.runOnce();
+    const [paid, voided] = [await orderOf(first.headers.get("location")!), await orderOf(second.headers.get("location")!)];
+    expect(paid.status).toBe("paid");
+    expect(voided).toMatchObject({ status: "voided", failureReason: "the tickets sold out before yours could be issued", firstTokenId: null });
+    expect((await intent(a.stripePaymentIntentId!)).status).toBe("succeeded");
+    expect((await intent(b.stripePaymentIntentId!)).status).toBe("canceled");
+    expect(await tier(show.tierId)).toEqual({ sold: 2, reserved: 0, supply: 3 });
+  });
+
+  it("releases the seats and answers 502 when Stripe refuses to open the Checkout Session", async () => {
+    // Stripe refuses totals under $0.50 (amount_too_small).
+    const show = await createShow("tiny-price", 5, { priceCents: 10 });
+    const response = await checkout({ eventSlug: show.slug, tierId: show.tierId, quantity: "1" });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ code: "payments_unavailable", error: expect.stringMatching(/Nothing was charged/) });
+    const [order] = await handle.db.select().from(orders).where(eq(orders.tierId, show.tierId));
+    expect(order).toMatchObject({ status: "expired", stripeSessionId: null });
+    expect(order!.failureReason).toMatch(/amount due must add up to at least \$0\.50/);
+    expect(await tier(show.tierId)).toEqual({ sold: 0, reserved: 0, supply: 5 });
   });
 });

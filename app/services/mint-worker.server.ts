@@ -96,6 +96,9 @@ export class MintWorker {
    */
   protected async afterSend(_batchId: string, _hash: Hex): Promise<void> {}
 
+  /** Called once the batch is written, before its transaction is sent (the other crash point of the tests). */
+  protected async beforeSend(_batchId: string): Promise<void> {}
+
   /** Reconciles, then polls the queue until stop(). */
   start(): void {
     const tick = async () => {
@@ -248,6 +251,7 @@ export class MintWorker {
       return members;
     });
     if (!prepared) return;
+    await this.beforeSend(batchId);
     const [batch] = await this.db.select().from(mintBatches).where(eq(mintBatches.id, batchId));
     await this.sendAndConfirm(batch!);
   }

@@ -275,6 +275,10 @@ async function createSession(db: Db, params: Record<string, FormValue>, options:
       quantity: int(item.quantity, `line_items[${i}][quantity]`, { min: 1 }),
     };
   });
+  const total = items.reduce((sum, item) => sum + item.unit_amount * item.quantity, 0);
+  if (total < 50) {
+    throw new StripeApiError(400, "invalid_request_error", "The Checkout Session's total amount due must add up to at least $0.50 usd", { code: "amount_too_small" });
+  }
   const created = now();
   const expiresAt = params.expires_at === undefined ? created + MAX_EXPIRY_SECONDS : int(params.expires_at, "expires_at");
   if (expiresAt < created + MIN_EXPIRY_SECONDS - 5 || expiresAt > created + MAX_EXPIRY_SECONDS) {
