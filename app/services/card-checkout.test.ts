@@ -504,6 +504,34 @@ describe.each(databaseBackends())("card checkout (database: %s)", (kind, createD
     expect(await tier(show.tierId)).toEqual({ sold: 2, reserved: 0, supply: 3 });
   });
 
+  it("batches orders per contract and tier, at most maxTickets tickets per transaction, each order with its own token ids", async () => {
+    const show = await createShow("batched", 20);
+    const buyers = [["b1@example.com", "2"], ["b2@example.com", "2"], ["b3@example.com", "3"]] as const;
+    const sessions: string[] = [];
+    for (const [email, quantity] of buyers) {
+      const response = await checkout({ eventSlug: show.slug, tierId: show.tierId, quantity, email });
+      sessions.push(response.headers.get("location")!);
+      expect((await pay(sessions.at(-1)!, "4242424242424242", email)).status).toBe(303);
+    }
+    const small = new MintWorker({ handle, boss: runtime.boss, stripe: async () => (await payments(handle.db)).stripe, maxTickets: 4, log: quiet });
+    await small.runOnce();
+    const minted = await Promise.all(sessions.map(orderOf));
+    expect(minted.map((o) => o.status)).toEqual(["paid", "paid", "paid"]);
+    // 2 + 2 tickets fit in one batch of 4; the order of 3 goes into a second one.
+    expect(minted[0]!.mintBatchId).toBe(minted[1]!.mintBatchId);
+    expect(minted[2]!.mintBatchId).not.toBe(minted[0]!.mintBatchId);
+    const batches = await handle.db.select().from(mintBatches).where(sql`${mintBatches.id} in (${minted[0]!.mintBatchId}, ${minted[2]!.mintBatchId})`);
+    expect(batches.map((b) => b.recipients.length).sort()).toEqual([3, 4]);
+    expect(BigInt(minted[1]!.firstTokenId!)).toBe(BigInt(minted[0]!.firstTokenId!) + 2n);
+    for (const order of minted) {
+      for (let i = 0n; i < BigInt(order.quantity); i++) {
+        const owner = await publicClient().readContract({ address: show.contract, abi: concertTicketAbi, functionName: "ownerOf", args: [BigInt(order.firstTokenId!) + i] });
+        expect(getAddress(owner)).toBe(order.recipient);
+      }
+    }
+    expect(await tier(show.tierId)).toEqual({ sold: 7, reserved: 0, supply: 20 });
+  });
+
   it("releases the seats and answers 502 when Stripe refuses to open the Checkout Session", async () => {
     // Stripe refuses totals under $0.50 (amount_too_small).
     const show = await createShow("tiny-price", 5, { priceCents: 10 });
