@@ -372,3 +372,52 @@ export const ticketMetadata = pgTable(
   },
   (t) => [uniqueIndex("ticket_metadata_token_key").on(t.chainId, t.contractAddress, t.tokenId)],
 );
+
+// ---------------------------------------------------------------------------------------------------
+// The local Stripe double (test-mode checkout on embedded defaults; app/services/stripe-double/)
+// ---------------------------------------------------------------------------------------------------
+
+/** The double's one account: its API key and webhook signing secret, generated on first use. */
+export const stripeDoubleAccounts = pgTable("stripe_double_accounts", {
+  id: text("id").primaryKey(),
+  secretKey: text("secret_key").notNull(),
+  webhookSecret: text("webhook_secret").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Stripe objects (checkout.session, payment_intent, charge, refund) as Stripe's JSON, by id. */
+export const stripeDoubleObjects = pgTable(
+  "stripe_double_objects",
+  {
+    id: text("id").primaryKey(),
+    object: text("object").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("stripe_double_objects_object_idx").on(t.object)],
+);
+
+/** Idempotency-Key replays: the first response to a key is returned again for the same request. */
+export const stripeDoubleIdempotency = pgTable("stripe_double_idempotency", {
+  key: text("key").primaryKey(),
+  fingerprint: text("fingerprint").notNull(),
+  status: integer("status"),
+  body: jsonb("body").$type<Record<string, unknown>>(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Webhook events the double sent (or still has to deliver: Stripe retries failed deliveries). */
+export const stripeDoubleEvents = pgTable(
+  "stripe_double_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("stripe_double_events_pending_idx").on(t.deliveredAt)],
+);

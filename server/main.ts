@@ -5,7 +5,8 @@
  *     replaying its journal; deploy the contracts with Ignition unless already deployed;
  *  3. open the database (PGlite under DATA_DIR, or DATABASE_URL) and apply the committed migrations;
  *  4. seed the demo promoter and event (embedded chain only; idempotent);
- *  5. serve the Remix app (production build, or Vite middleware with --dev).
+ *  5. serve the Remix app (production build, or Vite middleware with --dev);
+ *  6. start card payments (queue, mint worker, sweeper; app/services/payments-runtime.server.ts).
  * Ctrl-C / SIGTERM stops the HTTP server, the chain (journal flushed) and the database, then exits.
  */
 import { existsSync } from "node:fs";
@@ -137,6 +138,16 @@ async function main() {
       }),
   );
   const shownHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
+
+  // 6. card payments: mint worker, reservation sweeper (and the Stripe double's webhooks in test mode)
+  const { startPayments } = await import("../app/services/payments-runtime.server");
+  const paymentsRuntime = await startPayments({
+    handle: db,
+    publicUrl: config.APP_URL ?? `http://${shownHost}:${config.PORT}`,
+    internalUrl: `http://${shownHost === "localhost" ? "127.0.0.1" : shownHost}:${config.PORT}`,
+    log,
+  });
+  cleanups.push(() => paymentsRuntime.stop());
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`\n  TicketChain is running at http://${shownHost}:${config.PORT}\n`);
 }

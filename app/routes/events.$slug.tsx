@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Disclosure, DisclosureButton, DisclosurePanel } from "@headlessui/react";
 import { useLoaderData } from "@remix-run/react";
+import { CardCheckoutForm } from "~/components/CardCheckoutForm";
 import { formatCents, formatEventDate, formatWei } from "~/lib/format";
 import { viemChain } from "~/services/chain.server";
 import { getEventBySlug } from "~/services/catalog.server";
@@ -65,6 +66,8 @@ export default function EventPage() {
           </tbody>
         </table>
       </section>
+
+      <CardCheckoutForm eventSlug={event.slug} tiers={event.tiers} disabled={cancelled} />
 
       {event.contractAddress ? (
         <Disclosure as="section" className="mt-8 rounded-xl border border-zinc-200 bg-white">
