@@ -365,3 +365,56 @@ export async function orderView(db: Db, id: string) {
   return { ...row, reservedUntil: row.reservedUntil.toISOString(), tokenIds };
 }
 
+
+// ---------------------------------------------------------------------------------------------------
+// Cancelled events: nobody keeps paying for a show that will not happen
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Settles the card orders of cancelled events (events.status = 'cancelled', set by the indexer when it
+ * sees EventCancelled). Idempotent, run by the payments sweeper:
+ *   paid                → refunded through Stripe (idempotency key refund:<order>)
+ *   minted (not captured) / authorized → authorization cancelled, order voided: never charged
+ *   reserved            → expired
+ * Orders in a batch being minted are left to the mint worker (the mint reverts TicketEventCancelled and
+ * it voids them). Card tickets carry no on-chain payment (primaryPaid 0), so the escrow never refunds
+ * them a second time. Returns how many orders changed.
+ */
+export async function settleCancelledEvents(db: Db, boss: PgBoss, stripe: Stripe): Promise<number> {
+  const open = await db
+    .select({ id: orders.id, status: orders.status, pi: orders.stripePaymentIntentId })
+    .from(orders)
+    .innerJoin(events, eq(events.id, orders.eventId))
+    .where(and(eq(events.status, "cancelled"), inArray(orders.status, ["paid", "minted", "authorized", "reserved"])))
+    .limit(200);
+  let changed = 0;
+  for (const order of open) {
+    if (order.status === "reserved") {
+      if (await expireOrder(db, order.id, "the event was cancelled")) changed++;
+    } else if (order.status === "authorized") {
+      await voidOrders(db, stripe, [order.id], "the event was cancelled");
+      changed++;
+    } else if (order.status === "minted" && order.pi) {
+      await cancelAuthorization(stripe, order.pi, order.id);
+      const done = await db
+        .update(orders)
+        .set({ status: "voided", failureReason: "the event was cancelled", updatedAt: new Date() })
+        .where(and(eq(orders.id, order.id), eq(orders.status, "minted")))
+        .returning({ id: orders.id });
+      changed += done.length;
+    } else if (order.status === "paid" && order.pi) {
+      await stripe.refunds.create(
+        { payment_intent: order.pi, reason: "requested_by_customer", metadata: { orderId: order.id, cause: "event_cancelled" } },
+        { idempotencyKey: `refund:${order.id}` },
+      );
+      const done = await db
+        .update(orders)
+        .set({ status: "refunded", failureReason: "the event was cancelled", updatedAt: new Date() })
+        .where(and(eq(orders.id, order.id), eq(orders.status, "paid")))
+        .returning({ id: orders.id });
+      changed += done.length;
+    }
+  }
+  void boss;
+  return changed;
+}

@@ -1,7 +1,7 @@
 import type PgBoss from "pg-boss";
 import type { DbHandle } from "../../db/client.server";
 import { MintWorker, type MintWorkerOptions } from "./mint-worker.server";
-import { sweepReservations } from "./orders.server";
+import { sweepReservations, settleCancelledEvents } from "./orders.server";
 import { configurePaymentsEndpoint, doubleOptions, payments, type PaymentsEndpoint } from "./payments.server";
 import { startQueue } from "./queue.server";
 import { deliverPendingEvents, expireOverdueSessions } from "./stripe-double/double.server";
@@ -61,6 +61,8 @@ export async function startPayments(options: StartPaymentsOptions): Promise<Paym
     const s = await stripe();
     const expired = await sweepReservations(handle.db, boss, s);
     if (expired) log(`released ${expired} lapsed reservation(s)`);
+    const settled = await settleCancelledEvents(handle.db, boss, s);
+    if (settled) log(`settled ${settled} card order(s) of cancelled events (refunded or not charged)`);
     if (testMode) {
       await expireOverdueSessions(handle.db);
       await deliverPendingEvents(handle.db, doubleOptions().webhookUrl);
