@@ -112,11 +112,18 @@ function revertName(error: unknown): string | null {
   if (error instanceof BaseError) {
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError) return reverted.data?.errorName ?? null;
-    // eth_call without an ABI (the simulation): decode the raw revert data with the ticket's ABI.
-    const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
-    if (withData?.data && withData.data.length >= 10) {
+    // eth_call without an ABI (the simulation): decode the raw revert data with the ticket's ABI. Nodes put
+    // it in `error.data` (a hex string) or, like Hardhat, in `error.data.data`.
+    let data: Hex | null = null;
+    error.walk((e) => {
+      const raw = (e as { data?: unknown }).data;
+      const hex = typeof raw === "string" ? raw : typeof (raw as { data?: unknown } | undefined)?.data === "string" ? (raw as { data: string }).data : null;
+      if (hex && /^0x[0-9a-fA-F]{8}/.test(hex)) data = hex as Hex;
+      return data !== null;
+    });
+    if (data) {
       try {
-        return decodeErrorResult({ abi: concertTicketAbi, data: withData.data }).errorName;
+        return decodeErrorResult({ abi: concertTicketAbi, data }).errorName;
       } catch {
         return null;
       }
