@@ -1,5 +1,5 @@
 import { Menu, MenuButton, MenuItem, MenuItems } from "@headlessui/react";
-import { Form, Link } from "@remix-run/react";
+import { Link, useSubmit } from "@remix-run/react";
 import { shortAddress } from "~/lib/format";
 import { REMEMBER_KEY } from "./ConnectWallet";
 
@@ -11,6 +11,7 @@ export interface HeaderUser {
 
 /** The signed-in user in the header: wallet address (short) or email, with My tickets and Sign out. */
 export function UserMenu({ user }: { user: HeaderUser }) {
+  const submit = useSubmit();
   const label = user.walletAddress ? shortAddress(user.walletAddress) : (user.email ?? user.displayName);
   return (
     <Menu as="div" className="relative">
@@ -34,15 +35,16 @@ export function UserMenu({ user }: { user: HeaderUser }) {
           </Link>
         </MenuItem>
         <MenuItem>
-          <Form
-            method="post"
-            action="/auth/logout"
-            onSubmit={() => window.localStorage.removeItem(REMEMBER_KEY)}
+          <button
+            type="button"
+            onClick={() => {
+              window.localStorage.removeItem(REMEMBER_KEY);
+              submit(null, { method: "post", action: "/auth/logout" });
+            }}
+            className="block w-full rounded-lg px-3 py-2 text-left data-[focus]:bg-zinc-100"
           >
-            <button type="submit" className="block w-full rounded-lg px-3 py-2 text-left data-[focus]:bg-zinc-100">
-              Sign out
-            </button>
-          </Form>
+            Sign out
+          </button>
         </MenuItem>
       </MenuItems>
     </Menu>

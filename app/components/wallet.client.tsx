@@ -71,7 +71,10 @@ function Panel({ openOnMount, rememberKey }: { openOnMount: boolean; rememberKey
   useEffect(() => {
     if (openOnMount && !opened.current && openConnectModal && !isConnected) {
       opened.current = true;
-      openConnectModal();
+      // After RainbowKit's own mount effects: with authentication on, its provider closes every modal
+      // once while the visitor is unauthenticated, and provider effects run after this child's.
+      const timer = setTimeout(openConnectModal, 0);
+      return () => clearTimeout(timer);
     }
   }, [openOnMount, openConnectModal, isConnected]);
 

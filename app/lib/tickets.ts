@@ -20,3 +20,6 @@ export const STATUS_LABEL: Record<TicketStatus, string> = {
 export function ticketKey(contract: string, tokenId: string | bigint): string {
   return `${contract.toLowerCase()}:${tokenId.toString()}`;
 }
+
+/** Most tickets one claim moves (one relayed batch). */
+export const MAX_CLAIM = 50;

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
-import { ClaimError, claimTickets, MAX_CLAIM } from "~/services/claim.server";
+import { MAX_CLAIM } from "~/lib/tickets";
+import { ClaimError, claimTickets } from "~/services/claim.server";
 import { hit, LIMITS, waitMessage } from "~/services/rate-limits.server";
 import { commitSession, requireUser } from "~/services/session.server";
 import { getDbHandle } from "../../db/client.server";

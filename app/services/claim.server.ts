@@ -15,6 +15,7 @@ import {
 } from "viem";
 import { CHAINS, env } from "~/env.server";
 import { concertTicketAbi } from "~/contracts/abi";
+import { MAX_CLAIM } from "~/lib/tickets";
 import type { DbHandle } from "../../db/client.server";
 import { events, tickets } from "../../db/schema";
 import { currentDeployment, publicClient } from "./chain.server";
@@ -60,7 +61,6 @@ export const FORWARD_REQUEST_TYPES = {
 const REQUEST_GAS = 150_000n;
 /** Signed requests are valid for 10 minutes of chain time. */
 const DEADLINE_SEC = 600n;
-export const MAX_CLAIM = 50;
 
 export class ClaimError extends Error {
   override name = "ClaimError";
