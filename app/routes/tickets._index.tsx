@@ -49,7 +49,7 @@ const BADGE: Record<TicketStatus, string> = {
 
 function StatusBadge({ status }: { status: TicketStatus }) {
   return (
-    <span className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset ${BADGE[status]}`}>
+    <span className={`inline-flex shrink-0 items-center whitespace-nowrap rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset ${BADGE[status]}`}>
       {STATUS_LABEL[status]}
     </span>
   );
@@ -60,7 +60,7 @@ function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTick
     <li className="flex flex-col overflow-hidden rounded-2xl border border-zinc-200 bg-white shadow-sm" data-testid="ticket">
       <div className="flex items-start justify-between gap-3 border-b border-dashed border-zinc-200 p-5">
         <div className="min-w-0">
-          <h2 className="truncate text-lg font-semibold">
+          <h2 className="line-clamp-2 text-lg font-semibold">
             {ticket.eventSlug ? (
               <Link to={`/events/${ticket.eventSlug}`} className="hover:underline">
                 {ticket.eventName}
