@@ -97,3 +97,21 @@ describe("publicEnv", () => {
     expect(JSON.stringify(shown)).not.toMatch(/sk_test|whsec|pw@/);
   });
 });
+
+describe("mail settings", () => {
+  it("defaults MAIL_FROM and leaves SMTP_URL unset (dev mailbox)", () => {
+    const env = parseEnv({});
+    expect(env.SMTP_URL).toBeUndefined();
+    expect(env.MAIL_FROM).toBe("TicketChain <no-reply@ticketchain.local>");
+  });
+  it("accepts SMTP with APP_URL, refuses SMTP without it, a non-SMTP URL and a bad sender, without echoing the URL", () => {
+    expect(parseEnv({ SMTP_URL: "smtps://u:p@mail.example.com:465", APP_URL: "https://tickets.example.com", MAIL_FROM: "Tickets <hi@example.com>" }).SMTP_URL).toBe(
+      "smtps://u:p@mail.example.com:465",
+    );
+    expect(problems({ SMTP_URL: "smtp://u:p@mail.example.com" })).toEqual(["APP_URL: is required when SMTP_URL is set (links in emails point there)"]);
+    const [bad] = problems({ SMTP_URL: "http://u:secret@mail.example.com", APP_URL: "https://t.example.com" });
+    expect(bad).toMatch(/^SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL .*\(got a value\)$/);
+    expect(bad).not.toContain("secret");
+    expect(problems({ MAIL_FROM: "not an address" })[0]).toMatch(/^MAIL_FROM: must be an address or "Name <address>"/);
+  });
+});

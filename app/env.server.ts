@@ -72,6 +72,11 @@ export const envSchema = z
     MINTER_PRIVATE_KEY: optional(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")),
     SESSION_SECRET: optional(z.string().min(32, "must be at least 32 characters (openssl rand -base64 48)")),
     APP_URL: optional(z.string().url().regex(/^https?:\/\//, "must be an http(s):// URL")),
+    SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL (smtps://user:pass@mail.example.com:465)")),
+    MAIL_FROM: z
+      .string()
+      .regex(/^([^<>]+<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, 'must be an address or "Name <address>"')
+      .default("TicketChain <no-reply@ticketchain.local>"),
     WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
   })
   .superRefine((env, ctx) => {
@@ -81,6 +86,10 @@ export const envSchema = z
         path: [env.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY"],
         message: "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (or neither, for test-mode checkout)",
       });
+    }
+    if (env.SMTP_URL && !env.APP_URL) {
+      // Sign-in links in real mail must not be built from the request's Host header (link poisoning).
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["APP_URL"], message: "is required when SMTP_URL is set (links in emails point there)" });
     }
     if (env.CHAIN && env.CHAIN !== "local") {
       const rpcVar = CHAINS[env.CHAIN].rpcVar;

@@ -8,10 +8,14 @@ import {
   Scripts,
   ScrollRestoration,
   useLoaderData,
+  useLocation,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import { ConnectWallet } from "~/components/ConnectWallet";
+import { UserMenu } from "~/components/UserMenu";
 import { publicEnv } from "~/env.server";
+import { commitSession, getUser } from "~/services/session.server";
 import stylesheet from "~/tailwind.css?url";
 
 export const links: LinksFunction = () => [
@@ -19,9 +23,19 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export async function loader(_: LoaderFunctionArgs) {
-  return { ENV: publicEnv() };
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await getUser(request);
+  // A rotated session cookie rides on the document response (Remix keeps parents' Set-Cookie).
+  return Response.json(
+    {
+      ENV: publicEnv(),
+      user: user ? { email: user.email, walletAddress: user.walletAddress, displayName: user.displayName } : null,
+    },
+    { headers: await commitSession(request) },
+  );
 }
+
+export type RootData = { ENV: ReturnType<typeof publicEnv>; user: { email: string | null; walletAddress: string | null; displayName: string } | null };
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
@@ -42,20 +56,32 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 function Header() {
+  const data = useRouteLoaderData<RootData>("root");
+  const { pathname } = useLocation();
+  const user = data?.user ?? null;
   return (
     <header className="border-b border-zinc-200 bg-white">
       <div className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3">
         <Link to="/" className="text-lg font-bold tracking-tight text-brand-900">
           TicketChain
         </Link>
-        <ConnectWallet />
+        {user ? (
+          <UserMenu user={user} />
+        ) : pathname === "/login" ? null : (
+          <div className="flex items-center gap-3">
+            <Link to="/login" className="text-sm font-semibold text-zinc-700 hover:text-brand-700">
+              Sign in
+            </Link>
+            <ConnectWallet />
+          </div>
+        )}
       </div>
     </header>
   );
 }
 
 export default function App() {
-  const { ENV } = useLoaderData<typeof loader>();
+  const { ENV } = useLoaderData<RootData>();
   return (
     <>
       <Header />

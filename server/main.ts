@@ -157,6 +157,11 @@ async function shutdownQuietly() {
   cleanups.length = 0;
 }
 
+/** What loaders and actions get as `context`: the client's address, for per-IP rate limits. */
+function getLoadContext(req: { ip?: string }) {
+  return { clientIp: req.ip ?? "unknown" };
+}
+
 async function serve(): Promise<Server> {
   const { default: express } = await import("express");
   const { default: compression } = await import("compression");
@@ -175,6 +180,7 @@ async function serve(): Promise<Server> {
       createRequestHandler({
         build: () => viteServer.ssrLoadModule("virtual:remix/server-build") as never,
         mode: "development",
+        getLoadContext,
       }),
     );
   } else {
@@ -183,7 +189,7 @@ async function serve(): Promise<Server> {
     app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
     app.use(express.static("build/client", { maxAge: "1h" }));
     const build = await import(pathToFileURL(buildFile).href);
-    app.all("*", createRequestHandler({ build, mode: "production" }));
+    app.all("*", createRequestHandler({ build, mode: "production", getLoadContext }));
   }
 
   return new Promise((resolve, reject) => {

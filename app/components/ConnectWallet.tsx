@@ -7,7 +7,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
  */
 const WalletPanel = lazy(() => import("./wallet.client"));
 
-const REMEMBER_KEY = "ticketchain.wallet";
+export const REMEMBER_KEY = "ticketchain.wallet";
 
 const buttonClass =
   "rounded-lg bg-brand-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 disabled:opacity-60";

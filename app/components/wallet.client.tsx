@@ -1,5 +1,12 @@
 import "@rainbow-me/rainbowkit/styles.css";
-import { ConnectButton, RainbowKitProvider, connectorsForWallets, useConnectModal } from "@rainbow-me/rainbowkit";
+import {
+  ConnectButton,
+  RainbowKitAuthenticationProvider,
+  RainbowKitProvider,
+  connectorsForWallets,
+  createAuthenticationAdapter,
+  useConnectModal,
+} from "@rainbow-me/rainbowkit";
 import {
   coinbaseWallet,
   injectedWallet,
@@ -8,11 +15,14 @@ import {
   walletConnectWallet,
 } from "@rainbow-me/rainbowkit/wallets";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useRevalidator, useRouteLoaderData } from "@remix-run/react";
+import { useEffect, useMemo, useRef } from "react";
 import type { Chain } from "viem";
+import { createSiweMessage } from "viem/siwe";
 import { hardhat, mainnet, polygon, polygonAmoy, sepolia } from "viem/chains";
 import { createConfig, http, useAccount, WagmiProvider } from "wagmi";
 import type { PublicEnv } from "~/env.server";
+import type { RootData } from "~/root";
 
 declare global {
   interface Window {
@@ -61,7 +71,10 @@ function Panel({ openOnMount, rememberKey }: { openOnMount: boolean; rememberKey
   useEffect(() => {
     if (openOnMount && !opened.current && openConnectModal && !isConnected) {
       opened.current = true;
-      openConnectModal();
+      // After RainbowKit's own mount effects: with authentication on, its provider closes every modal
+      // once while the visitor is unauthenticated, and provider effects run after this child's.
+      const timer = setTimeout(openConnectModal, 0);
+      return () => clearTimeout(timer);
     }
   }, [openOnMount, openConnectModal, isConnected]);
 
@@ -72,13 +85,65 @@ function Panel({ openOnMount, rememberKey }: { openOnMount: boolean; rememberKey
   return <ConnectButton label="Connect wallet" showBalance={false} chainStatus="icon" accountStatus="address" />;
 }
 
+/**
+ * Sign-In with Ethereum through RainbowKit's authentication adapter: after "Connect wallet" the modal
+ * asks to "Sign message"; the server checks the EIP-4361 message (app/routes/auth.siwe.verify.ts) and
+ * sets the session cookie; the loaders then run again and the header shows the signed-in account.
+ */
+function useSiweAdapter() {
+  const revalidator = useRevalidator();
+  return useMemo(
+    () =>
+      createAuthenticationAdapter({
+        getNonce: async () => {
+          const response = await fetch("/auth/siwe/nonce", { headers: { accept: "application/json" } });
+          const body = (await response.json()) as { nonce?: string; error?: string };
+          if (!response.ok || !body.nonce) throw new Error(body.error ?? "Could not start signing in.");
+          return body.nonce;
+        },
+        createMessage: ({ nonce, address, chainId }) =>
+          createSiweMessage({
+            domain: window.location.host,
+            address,
+            statement: "Sign in to TicketChain. This request costs nothing and moves no funds.",
+            uri: window.location.origin,
+            version: "1",
+            chainId,
+            nonce,
+            issuedAt: new Date(),
+            expirationTime: new Date(Date.now() + 10 * 60 * 1000),
+          }),
+        verify: async ({ message, signature }) => {
+          const response = await fetch("/auth/siwe/verify", {
+            method: "POST",
+            headers: { "content-type": "application/json", accept: "application/json" },
+            body: JSON.stringify({ message, signature }),
+          });
+          if (response.ok) revalidator.revalidate();
+          return response.ok;
+        },
+        signOut: async () => {
+          await fetch("/auth/logout", { method: "POST", headers: { accept: "application/json" } });
+          revalidator.revalidate();
+        },
+      }),
+    // The revalidator object changes with its state; its revalidate function is what matters.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [],
+  );
+}
+
 export default function WalletPanel(props: { openOnMount: boolean; rememberKey: string }) {
+  const root = useRouteLoaderData<RootData>("root");
+  const adapter = useSiweAdapter();
   return (
     <WagmiProvider config={config}>
       <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Panel {...props} />
-        </RainbowKitProvider>
+        <RainbowKitAuthenticationProvider adapter={adapter} status={root?.user ? "authenticated" : "unauthenticated"}>
+          <RainbowKitProvider>
+            <Panel {...props} />
+          </RainbowKitProvider>
+        </RainbowKitAuthenticationProvider>
       </QueryClientProvider>
     </WagmiProvider>
   );

@@ -115,8 +115,10 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
     expect(scripts.length).toBeGreaterThan(scriptsBeforeClick);
     expect(await discoveryRequests()).toBeGreaterThan(0);
     await dialog.getByRole("button", { name: /Test Wallet/ }).click();
+    // Connecting asks to sign in (SIWE, docs/decisions/010-accounts-and-sessions.md).
+    await dialog.getByRole("button", { name: "Sign message" }).click();
     await dialog.waitFor({ state: "detached" });
-    // RainbowKit shows the connected account, shortened.
+    // The header shows the signed-in account, shortened.
     await page.getByRole("button", { name: /0x3C.*93BC/i }).waitFor();
     await page.context().close();
   });

@@ -1,0 +1,266 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Dialog, DialogPanel, DialogTitle } from "@headlessui/react";
+import { Link, useFetcher, useLoaderData } from "@remix-run/react";
+import { useState } from "react";
+import { formatEventDate, shortAddress } from "~/lib/format";
+import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
+import { viemChain } from "~/services/chain.server";
+import { commitSession, requireUser } from "~/services/session.server";
+import { listMyTickets, type MyTicket } from "~/services/tickets.server";
+import { getDb } from "../../db/client.server";
+
+export const meta: MetaFunction = () => [{ title: "My tickets — TicketChain" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const mine = await listMyTickets(await getDb(), user);
+  return Response.json(
+    {
+      user: { email: user.email, walletAddress: user.walletAddress },
+      chainName: viemChain().name,
+      ...mine,
+    },
+    { headers: await commitSession(request) },
+  );
+}
+
+type LoaderData = {
+  user: { email: string | null; walletAddress: string | null };
+  chainName: string;
+  tickets: MyTicket[];
+  embeddedAddress: string | null;
+  walletAddress: string | null;
+};
+
+interface ClaimResponse {
+  error?: string;
+  txHash?: string | null;
+  to?: string;
+  results?: Array<{ contract: string; tokenId: string; ok: boolean; message: string }>;
+}
+
+const BADGE: Record<TicketStatus, string> = {
+  valid: "bg-emerald-50 text-emerald-800 ring-emerald-600/20",
+  "checked-in": "bg-zinc-100 text-zinc-700 ring-zinc-500/20",
+  fractional: "bg-sky-50 text-sky-800 ring-sky-600/20",
+  refundable: "bg-amber-50 text-amber-900 ring-amber-600/30",
+  refunded: "bg-zinc-100 text-zinc-600 ring-zinc-500/20",
+};
+
+function StatusBadge({ status }: { status: TicketStatus }) {
+  return (
+    <span className={`inline-flex shrink-0 items-center whitespace-nowrap rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset ${BADGE[status]}`}>
+      {STATUS_LABEL[status]}
+    </span>
+  );
+}
+
+function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTicket) => void }) {
+  return (
+    <li className="flex flex-col overflow-hidden rounded-2xl border border-zinc-200 bg-white shadow-sm" data-testid="ticket">
+      <div className="flex items-start justify-between gap-3 border-b border-dashed border-zinc-200 p-5">
+        <div className="min-w-0">
+          <h2 className="line-clamp-2 text-lg font-semibold">
+            {ticket.eventSlug ? (
+              <Link to={`/events/${ticket.eventSlug}`} className="hover:underline">
+                {ticket.eventName}
+              </Link>
+            ) : (
+              (ticket.eventName ?? "Unknown event")
+            )}
+          </h2>
+          {ticket.startsAt ? (
+            <p className="text-sm text-zinc-600">
+              <time dateTime={ticket.startsAt}>{formatEventDate(ticket.startsAt)}</time>
+            </p>
+          ) : null}
+          {ticket.venue ? (
+            <p className="text-sm text-zinc-600">
+              {ticket.venue}
+              {ticket.city ? `, ${ticket.city}` : ""}
+            </p>
+          ) : null}
+        </div>
+        <StatusBadge status={ticket.status} />
+      </div>
+      <div className="flex flex-1 flex-wrap items-end justify-between gap-3 p-5">
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm">
+          <dt className="text-zinc-500">Tier</dt>
+          <dd className="font-medium">{ticket.tierName ?? "—"}</dd>
+          <dt className="text-zinc-500">Ticket</dt>
+          <dd className="font-medium">#{ticket.tokenId}</dd>
+          <dt className="text-zinc-500">Held in</dt>
+          <dd className="font-medium">{ticket.heldByPlatform ? "Kept by TicketChain" : "Your wallet"}</dd>
+        </dl>
+        {ticket.claimable ? (
+          <button
+            type="button"
+            onClick={() => onClaim(ticket)}
+            className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Claim to my wallet
+          </button>
+        ) : null}
+      </div>
+      {ticket.status === "refundable" ? (
+        <p className="bg-amber-50 px-5 py-2 text-sm text-amber-900">This event was cancelled: the ticket's price can be refunded.</p>
+      ) : null}
+    </li>
+  );
+}
+
+function ClaimDialog({
+  open,
+  onClose,
+  tickets,
+  suggested,
+}: {
+  open: boolean;
+  onClose: () => void;
+  tickets: MyTicket[];
+  suggested: string | null;
+}) {
+  const fetcher = useFetcher<ClaimResponse>();
+  const [to, setTo] = useState(suggested ?? "");
+  const busy = fetcher.state !== "idle";
+  const data = fetcher.state === "idle" ? fetcher.data : undefined;
+  const done = Boolean(data?.results?.some((r) => r.ok));
+
+  const submit = (event: React.FormEvent) => {
+    event.preventDefault();
+    fetcher.submit(
+      { to, tickets: tickets.map((t) => ticketKey(t.contractAddress, t.tokenId)) },
+      { method: "post", action: "/tickets/claim", encType: "application/json" },
+    );
+  };
+
+  return (
+    <Dialog open={open} onClose={busy ? () => {} : onClose} className="relative z-50">
+      <div className="fixed inset-0 bg-zinc-900/40" aria-hidden="true" />
+      <div className="fixed inset-0 flex items-end justify-center p-4 sm:items-center">
+        <DialogPanel className="w-full max-w-md rounded-2xl bg-white p-6 shadow-xl">
+          <DialogTitle className="text-lg font-semibold">
+            Claim {tickets.length === 1 ? `ticket #${tickets[0]!.tokenId}` : `${tickets.length} tickets`} to your wallet
+          </DialogTitle>
+          <p className="mt-1 text-sm text-zinc-600">
+            TicketChain keeps your card-bought tickets in a wallet for you. Claiming moves them to a wallet you control —
+            we pay the network fee. After that only your wallet can move them, so keep its recovery phrase safe.
+          </p>
+          {done ? (
+            <div role="status" className="mt-4 space-y-2">
+              {data!.results!.map((r) => (
+                <p key={`${r.contract}:${r.tokenId}`} className={`rounded-lg p-3 text-sm ${r.ok ? "bg-emerald-50 text-emerald-900" : "bg-red-50 text-red-800"}`}>
+                  {r.message}
+                </p>
+              ))}
+              <button type="button" onClick={onClose} className="mt-2 w-full rounded-lg bg-brand-700 px-4 py-2.5 text-sm font-semibold text-white hover:bg-brand-600">
+                Done
+              </button>
+            </div>
+          ) : (
+            <form onSubmit={submit} className="mt-4" noValidate>
+              <label htmlFor="claim-to" className="block text-sm font-medium text-zinc-800">
+                Your wallet address
+              </label>
+              <input
+                id="claim-to"
+                name="to"
+                value={to}
+                onChange={(e) => setTo(e.target.value)}
+                required
+                spellCheck={false}
+                autoComplete="off"
+                placeholder="0x…"
+                pattern="^0x[0-9a-fA-F]{40}$"
+                className="mt-1 block w-full rounded-lg border border-zinc-300 px-3 py-2 font-mono text-sm shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
+                aria-invalid={data?.error ? true : undefined}
+                aria-describedby={data?.error ? "claim-error" : undefined}
+              />
+              {data?.error ? (
+                <p id="claim-error" role="alert" className="mt-2 rounded-lg bg-red-50 p-3 text-sm text-red-800">
+                  {data.error}
+                </p>
+              ) : null}
+              <div className="mt-5 flex gap-3">
+                <button type="button" onClick={onClose} disabled={busy} className="flex-1 rounded-lg border border-zinc-300 px-4 py-2.5 text-sm font-semibold hover:bg-zinc-50 disabled:opacity-60">
+                  Cancel
+                </button>
+                <button type="submit" disabled={busy} className="flex-1 rounded-lg bg-brand-700 px-4 py-2.5 text-sm font-semibold text-white hover:bg-brand-600 disabled:opacity-60">
+                  {busy ? "Moving…" : "Claim"}
+                </button>
+              </div>
+            </form>
+          )}
+        </DialogPanel>
+      </div>
+    </Dialog>
+  );
+}
+
+export default function MyTickets() {
+  const { tickets, user, walletAddress, embeddedAddress, chainName } = useLoaderData<LoaderData>();
+  const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
+  const claimable = tickets.filter((t) => t.claimable);
+  const signedInAs = walletAddress ? shortAddress(walletAddress) : user.email;
+
+  return (
+    <div>
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-3xl font-bold tracking-tight">My tickets</h1>
+          <p className="mt-1 text-sm text-zinc-600">
+            Signed in as <span className="font-medium text-zinc-800">{signedInAs}</span> · tickets on {chainName}
+          </p>
+        </div>
+        {claimable.length > 1 ? (
+          <button
+            type="button"
+            onClick={() => setClaiming(claimable)}
+            className="rounded-lg bg-brand-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-600"
+          >
+            Claim all {claimable.length} to my wallet
+          </button>
+        ) : null}
+      </div>
+
+      {tickets.length === 0 ? (
+        <section className="mt-8 rounded-2xl border border-dashed border-zinc-300 bg-white p-8 text-center" aria-labelledby="empty-heading">
+          <h2 id="empty-heading" className="text-lg font-semibold">
+            No tickets yet
+          </h2>
+          <p className="mx-auto mt-2 max-w-prose text-zinc-600">
+            Pick a show and buy by card — we keep the tickets safe in a wallet for you and you can claim them to your
+            own wallet any time — or pay with your wallet and they go straight into it. Tickets you buy appear here.
+          </p>
+          <Link
+            to="/"
+            className="mt-6 inline-block rounded-lg bg-brand-700 px-4 py-2 text-sm font-semibold text-white hover:bg-brand-600"
+          >
+            Browse events
+          </Link>
+        </section>
+      ) : (
+        <ul className="mt-6 grid gap-4 sm:grid-cols-2" aria-label="Tickets">
+          {tickets.map((ticket) => (
+            <TicketCard key={ticketKey(ticket.contractAddress, ticket.tokenId)} ticket={ticket} onClaim={(t) => setClaiming([t])} />
+          ))}
+        </ul>
+      )}
+
+      {embeddedAddress ? (
+        <p className="mt-8 text-xs text-zinc-500">
+          Wallet TicketChain keeps for you: <span className="font-mono">{embeddedAddress}</span>
+        </p>
+      ) : null}
+
+      {claiming ? (
+        <ClaimDialog
+          open
+          onClose={() => setClaiming(null)}
+          tickets={claiming}
+          suggested={walletAddress && walletAddress.toLowerCase() !== embeddedAddress?.toLowerCase() ? walletAddress : null}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import { cache, consume, createRateLimiter, type RateLimit } from "./cache.server";
+
+/**
+ * The rate limits of sign-in and claims, on the shared cache backend (Redis when REDIS_URL is set, so
+ * every app server counts together). A limit answers 429 with the seconds to wait.
+ */
+export const LIMITS = {
+  /** sign-in links per email address */
+  loginEmail: { name: "login-email", points: 3, durationSec: 15 * 60 },
+  /** sign-in links per client IP */
+  loginIp: { name: "login-ip", points: 10, durationSec: 15 * 60 },
+  /** SIWE nonces per client IP */
+  siweNonce: { name: "siwe-nonce", points: 30, durationSec: 60 },
+  /** claim requests per user (each one costs the platform gas) */
+  claim: { name: "claim", points: 10, durationSec: 60 * 60 },
+} satisfies Record<string, RateLimit>;
+
+const GLOBAL_KEY = Symbol.for("ticketchain.authLimiters");
+type GlobalWithLimiters = typeof globalThis & { [GLOBAL_KEY]?: Map<string, RateLimiterAbstract> };
+
+async function limiter(limit: RateLimit): Promise<RateLimiterAbstract> {
+  const g = globalThis as GlobalWithLimiters;
+  const map = (g[GLOBAL_KEY] ??= new Map());
+  let found = map.get(limit.name);
+  if (!found) {
+    found = createRateLimiter(await cache(), limit);
+    map.set(limit.name, found);
+  }
+  return found;
+}
+
+/** Null when allowed; otherwise the seconds to wait. */
+export async function hit(limit: RateLimit, key: string): Promise<number | null> {
+  return consume(await limiter(limit), key);
+}
+
+/** Tests: forget the limiters (e.g. after switching the cache backend). */
+export function resetLimiters() {
+  delete (globalThis as GlobalWithLimiters)[GLOBAL_KEY];
+}
+
+export function waitMessage(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return seconds < 90 ? `Too many attempts: try again in ${seconds} seconds.` : `Too many attempts: try again in ${minutes} minutes.`;
+}
+
+/**
+ * The client's IP as the HTTP server saw it (server/main.ts passes Express's `req.ip` in the load
+ * context). Behind a proxy this is the proxy's address unless Express's "trust proxy" is configured.
+ */
+export function clientIp(context: unknown): string {
+  const ip = (context as { clientIp?: unknown } | undefined)?.clientIp;
+  return typeof ip === "string" && ip ? ip : "unknown";
+}
