@@ -8,7 +8,7 @@ import { getDbHandle } from "../../db/client.server";
 /**
  * /orders/:id — where the buyer lands after paying: the order's status, refreshed every 1.5 s until it
  * is final ("Payment authorized — minting your ticket…" → "Your ticket is ready", or "Not charged: …").
- * The order id is an unguessable UUID; the page shows no personal data beyond the buyer's own email.
+ * The order id is an unguessable UUID; the page shows no personal data beyond the buyer's masked email.
  */
 
 export const meta: MetaFunction = () => [{ title: "Your order — TicketChain" }];

@@ -285,7 +285,7 @@ describe.each(databaseBackends())("card checkout (database: %s)", (kind, createD
 
     // The order page reads the final state.
     const view = (await (await fetch(`${app.url}/orders/${done.id}`)).json()) as { order: { status: string; tokenIds: string[] } };
-    expect(view.order).toMatchObject({ status: "paid", tokenIds: [first.toString(), (first + 1n).toString()] });
+    expect(view.order).toMatchObject({ status: "paid", tokenIds: [first.toString(), (first + 1n).toString()], email: "f•••@example.com" });
   });
 
   it("answers bad input with 400 and a sold-out tier with 409, changing nothing", async () => {
@@ -405,6 +405,39 @@ describe.each(databaseBackends())("card checkout (database: %s)", (kind, createD
     expect(await tier(show.tierId)).toEqual({ sold: 0, reserved: 0, supply: 5 });
     const view = (await (await fetch(`${app.url}/orders/${order.id}`)).json()) as { order: { status: string; failureReason: string } };
     expect(view.order).toMatchObject({ status: "voided", failureReason: "the event was cancelled" });
+  });
+
+  it("refunds a paid card order through Stripe when the event is cancelled after the sale, exactly once", async () => {
+    const show = await createShow("refunded-show", 5);
+    const response = await checkout({ eventSlug: show.slug, tierId: show.tierId, quantity: "1", email: "refund-me@example.com" });
+    const sessionUrl = response.headers.get("location")!;
+    expect((await pay(sessionUrl)).status).toBe(303);
+    const order = await orderOf(sessionUrl);
+    expect(await mintUntilSettled(order.id)).toBe("paid");
+    // A second buyer is authorized but not yet minted when the show is called off.
+    const second = await checkout({ eventSlug: show.slug, tierId: show.tierId, quantity: "1", email: "pending@example.com" });
+    const secondUrl = second.headers.get("location")!;
+    expect((await pay(secondUrl)).status).toBe(303);
+
+    const hash = await promoterWallet().writeContract({ address: show.contract, abi: concertTicketAbi, functionName: "cancelEvent" });
+    await publicClient().waitForTransactionReceipt({ hash });
+    // The indexer records the cancellation on the event row; the payments sweeper settles the orders.
+    await handle.db.update(events).set({ status: "cancelled" }).where(eq(events.id, show.eventId));
+    const { settleCancelledEvents } = await import("./orders.server");
+    expect(await settleCancelledEvents(handle.db, runtime.boss, stripe)).toBe(2);
+    expect(await settleCancelledEvents(handle.db, runtime.boss, stripe)).toBe(0); // idempotent
+
+    const refunded = await orderOf(sessionUrl);
+    expect(refunded).toMatchObject({ status: "refunded", failureReason: "the event was cancelled" });
+    const pi = await intent(refunded.stripePaymentIntentId!);
+    expect(pi.status).toBe("succeeded");
+    // The double recorded exactly one refund for the captured amount.
+    const recorded = rows(await handle.db.execute(sql`select data from stripe_double_objects where data->>'object' = 'refund' and data->>'payment_intent' = ${refunded.stripePaymentIntentId}`));
+    expect(recorded).toHaveLength(1);
+    expect((recorded[0]!.data as { amount: number; status: string })).toMatchObject({ amount: 3000, status: "succeeded" });
+    const notCharged = await orderOf(secondUrl);
+    expect(notCharged.status).toBe("voided");
+    expect((await intent(notCharged.stripePaymentIntentId!)).status).toBe("canceled");
   });
 
   it("declines the test card 4000 0000 0000 0002 without completing; the lapsed reservation is released", async () => {

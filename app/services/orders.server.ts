@@ -362,7 +362,15 @@ export async function orderView(db: Db, id: string) {
     row.firstTokenId !== null && ["minted", "paid", "refunded"].includes(row.status)
       ? Array.from({ length: row.quantity }, (_, i) => (BigInt(row.firstTokenId!) + BigInt(i)).toString())
       : [];
-  return { ...row, reservedUntil: row.reservedUntil.toISOString(), tokenIds };
+  // Whoever holds the link sees the order, so the email is shown masked (f•••@example.com).
+  return { ...row, email: maskEmail(row.email), reservedUntil: row.reservedUntil.toISOString(), tokenIds };
+}
+
+export function maskEmail(email: string | null): string | null {
+  if (!email) return null;
+  const at = email.lastIndexOf("@");
+  if (at < 1) return "•••";
+  return `${email[0]}•••${email.slice(at)}`;
 }
 
 
