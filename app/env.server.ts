@@ -70,6 +70,10 @@ export const envSchema = z
     MINTER_PRIVATE_KEY: optional(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")),
     SESSION_SECRET: optional(z.string().min(32, "must be at least 32 characters (openssl rand -base64 48)")),
     APP_URL: optional(z.string().url().regex(/^https?:\/\//, "must be an http(s):// URL")),
+    PRICE_FEED_ADDRESS: optional(z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte contract address")),
+    IPFS_PINNING_URL: optional(z.string().url().regex(/^https?:\/\//, "must be the http(s):// endpoint of an IPFS Pinning Service API")),
+    IPFS_PINNING_TOKEN: optional(z.string().min(8, "must be the pinning service's access token")),
+    INDEXER_START_BLOCK: optional(z.coerce.number().int().min(0)),
     WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
   })
   .superRefine((env, ctx) => {
@@ -78,6 +82,13 @@ export const envSchema = z
         code: z.ZodIssueCode.custom,
         path: [env.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY"],
         message: "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (or neither, for test-mode checkout)",
+      });
+    }
+    if (Boolean(env.IPFS_PINNING_URL) !== Boolean(env.IPFS_PINNING_TOKEN)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [env.IPFS_PINNING_URL ? "IPFS_PINNING_TOKEN" : "IPFS_PINNING_URL"],
+        message: "IPFS_PINNING_URL and IPFS_PINNING_TOKEN must be set together (or neither: metadata is served, not pinned)",
       });
     }
     if (env.CHAIN && env.CHAIN !== "local") {
@@ -126,7 +137,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       const value = source[name];
       // Lists (comma-separated RPC URLs) say which entry is wrong.
       const expected = issue.path.length > 1 ? `entry ${Number(issue.path[1]) + 1} ${issue.message}` : issue.message;
-      const shown = value === undefined ? "" : ` (got ${name.match(/KEY|SECRET|URL/) ? "a value" : JSON.stringify(value)})`;
+      const shown = value === undefined ? "" : ` (got ${name.match(/KEY|SECRET|URL|TOKEN/) ? "a value" : JSON.stringify(value)})`;
       return `${name}: ${expected}${shown}`;
     });
     throw new EnvError(problems);

@@ -121,7 +121,10 @@ async function main() {
   }
 
   // 4. demo data (embedded chain only: it uses Hardhat's well-known accounts)
-  if (localChain) await seedDemo(db.db, localChain.provider, publicClient(), deployment!, log);
+  if (localChain) {
+    const appUrl = config.APP_URL ?? `http://localhost:${config.PORT}`;
+    await seedDemo(db.db, localChain.provider, publicClient(), deployment!, log, appUrl);
+  }
 
   const c = await cache();
   cleanups.push(() => closeCache());
