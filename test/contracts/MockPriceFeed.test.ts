@@ -1,3 +1,4 @@
+/// <reference path="../../artifacts/contracts/mocks/MockPriceFeed.sol/artifacts.d.ts" />
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
