@@ -224,3 +224,31 @@ export async function seedDemo(
 }
 
 
+
+const feedAbi = [
+  parseAbiItem("function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)"),
+  parseAbiItem("function setAnswer(int256 answer)"),
+] as const;
+
+/**
+ * The embedded chain's MockPriceFeed is a demo: re-publish its answer when it is older than 30 minutes, so
+ * the app (which ignores answers older than an hour) keeps showing fiat conversions. Journaled like any
+ * transaction. Real chains read Chainlink's feed and never call this.
+ */
+export async function refreshDemoPriceFeed(provider: LocalChain["provider"], client: PublicClient, deployment: Deployment) {
+  if (!deployment.priceFeed) return false;
+  const [, answer, , updatedAt] = await client.readContract({ address: deployment.priceFeed, abi: feedAbi, functionName: "latestRoundData" });
+  const block = await client.getBlock();
+  const now = BigInt(Math.max(Math.floor(Date.now() / 1000), Number(block.timestamp)));
+  if (now - updatedAt < 1800n) return false;
+  const hash = await createWalletClient({ account: DEMO_ADMIN, chain: hardhat, transport: custom(provider) }).writeContract({
+    address: deployment.priceFeed,
+    abi: feedAbi,
+    functionName: "setAnswer",
+    args: [answer],
+    chain: hardhat,
+    account: DEMO_ADMIN,
+  });
+  await client.waitForTransactionReceipt({ hash });
+  return true;
+}
