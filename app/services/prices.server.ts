@@ -43,33 +43,7 @@ export interface CoinPrice {
   updatedAt: number;
 }
 
-const WEI_PER_COIN = 10n ** 18n;
-
-function check(answer: bigint, decimals: number) {
-  if (answer <= 0n) throw new RangeError(`price feed answer must be positive, got ${answer}`);
-  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 36) throw new RangeError(`bad feed decimals ${decimals}`);
-}
-
-/** wei → cents at `answer` (decimals), rounded half up to the nearest cent. */
-export function weiToCents(wei: bigint, answer: bigint, decimals: number): bigint {
-  check(answer, decimals);
-  if (wei < 0n) throw new RangeError("wei must not be negative");
-  const denominator = WEI_PER_COIN * 10n ** BigInt(decimals);
-  const numerator = wei * answer * 100n;
-  return (numerator * 2n + denominator) / (2n * denominator);
-}
-
-/**
- * cents → wei at `answer` (decimals), rounded UP to the next wei: a payment computed this way is never
- * worth less than the cents asked for.
- */
-export function centsToWei(cents: bigint, answer: bigint, decimals: number): bigint {
-  check(answer, decimals);
-  if (cents < 0n) throw new RangeError("cents must not be negative");
-  const numerator = cents * WEI_PER_COIN * 10n ** BigInt(decimals);
-  const denominator = answer * 100n;
-  return (numerator + denominator - 1n) / denominator;
-}
+export { centsToWei, weiToCents } from "~/lib/prices";
 
 export function isStale(price: Pick<CoinPrice, "updatedAt">, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
   return nowSeconds - price.updatedAt > STALE_AFTER_SECONDS;
@@ -88,7 +62,7 @@ export async function readCoinPrice(client: PublicClient, feed: Address): Promis
     client.readContract({ address: feed, abi: aggregatorV3Abi, functionName: "latestRoundData" }),
   ]);
   const [, answer, , updatedAt] = round;
-  check(answer, decimals);
+  if (answer <= 0n) throw new RangeError(`price feed answer must be positive, got ${answer}`);
   return { feed, description, answer: answer.toString(), decimals, updatedAt: Number(updatedAt) };
 }
 
@@ -104,6 +78,46 @@ export async function coinPrice(): Promise<CoinPrice | null> {
     return await c.wrap(`price:${feed.toLowerCase()}`, PRICE_CACHE_MS, () => readCoinPrice(publicClient(), feed));
   } catch (error) {
     console.warn(`[prices] feed ${feed} unreadable: ${(error as Error).message.split("\n")[0]}`);
+    return null;
+  }
+}
+
+const tierAbi = [
+  {
+    type: "function",
+    name: "tier",
+    stateMutability: "view",
+    inputs: [{ name: "tierId", type: "uint256" }],
+    outputs: [
+      {
+        name: "",
+        type: "tuple",
+        components: [
+          { name: "price", type: "uint128" },
+          { name: "supply", type: "uint32" },
+          { name: "sold", type: "uint32" },
+        ],
+      },
+    ],
+  },
+] as const;
+
+/**
+ * Face values (wei, decimal strings) of tiers 0..count-1 read from the ticket contract, cached 60 s; null
+ * when the chain cannot be read (the page then uses the stored copy).
+ */
+export async function onChainTierPrices(contract: Address, count: number): Promise<string[] | null> {
+  const c = await cache();
+  try {
+    return await c.wrap(`tier-prices:${contract.toLowerCase()}`, PRICE_CACHE_MS, async () => {
+      const tiers = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          publicClient().readContract({ address: contract, abi: tierAbi, functionName: "tier", args: [BigInt(i)] }),
+        ),
+      );
+      return tiers.map((t) => t.price.toString());
+    });
+  } catch {
     return null;
   }
 }

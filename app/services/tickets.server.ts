@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { getDb, type Db } from "../../db/client.server";
-import { events, tickets, ticketTiers } from "../../db/schema";
+import { chainCursors, events, tickets, ticketTiers } from "../../db/schema";
 
 /**
  * Read side of the indexed tickets (app/services/indexer.server.ts keeps `tickets` in step with the chain).
@@ -124,5 +124,20 @@ export async function seatNumber(t: Pick<TicketView, "chainId" | "contractAddres
         sql`${tickets.tokenId} <= ${t.tokenId}::numeric`,
       ),
     );
+  return row?.n ?? null;
+}
+
+/** Seats per tier of an event: sold (kept in step with the chain by the indexer) and held by open card checkouts. */
+export async function tierAvailability(eventId: string, db?: Db) {
+  const rows = await (db ?? (await getDb()))
+    .select({ position: ticketTiers.position, supply: ticketTiers.supply, sold: ticketTiers.sold, reserved: ticketTiers.reserved })
+    .from(ticketTiers)
+    .where(eq(ticketTiers.eventId, eventId));
+  return new Map(rows.map((r) => [r.position, { ...r, remaining: Math.max(0, r.supply - r.sold - r.reserved) }]));
+}
+
+/** The last block the indexer applied on `chainId` (null before the first). */
+export async function indexedBlock(chainId: number, db?: Db): Promise<number | null> {
+  const [row] = await (db ?? (await getDb())).select({ n: chainCursors.blockNumber }).from(chainCursors).where(eq(chainCursors.chainId, chainId));
   return row?.n ?? null;
 }
