@@ -12,6 +12,9 @@ import type { LocalChain } from "../../server/chain/local-node";
 const dataDir = process.env.DATA_DIR!;
 const port = Number(process.env.LOCAL_CHAIN_PORT);
 const { default: hre } = await import("hardhat");
+// `npm run coverage` leaves instrumented (oversized) artifacts behind; compile restores the real ones
+// (a no-op when they are current), as `hardhat ignition deploy` does for `npm run deploy`.
+await hre.run("compile", { quiet: true });
 const provider = hre.network.provider;
 const server = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port, provider })) as {
   listen(): Promise<{ port: number }>;
