@@ -48,6 +48,19 @@ describe("parseEnv", () => {
     expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_def" }).STRIPE_SECRET_KEY).toBe("sk_test_abc");
   });
 
+  it("checks the price feed, pinning and indexer settings; pinning URL and token go together; the token is never echoed", () => {
+    expect(problems({ PRICE_FEED_ADDRESS: "0x123" })[0]).toMatch(/^PRICE_FEED_ADDRESS: must be a 0x-prefixed 20-byte contract address/);
+    expect(problems({ IPFS_PINNING_URL: "https://pin.example" })).toEqual([
+      expect.stringMatching(/^IPFS_PINNING_TOKEN: IPFS_PINNING_URL and IPFS_PINNING_TOKEN must be set together/),
+    ]);
+    const [short] = problems({ IPFS_PINNING_URL: "https://pin.example", IPFS_PINNING_TOKEN: "abc" });
+    expect(short).toMatch(/^IPFS_PINNING_TOKEN: .*\(got a value\)$/);
+    expect(short).not.toContain("abc\"");
+    expect(problems({ INDEXER_START_BLOCK: "-1" })[0]).toMatch(/^INDEXER_START_BLOCK: /);
+    const env = parseEnv({ IPFS_PINNING_URL: "https://pin.example/v1", IPFS_PINNING_TOKEN: "token-12345", INDEXER_START_BLOCK: "65000000" });
+    expect([env.IPFS_PINNING_URL, env.INDEXER_START_BLOCK]).toEqual(["https://pin.example/v1", 65_000_000]);
+  });
+
   const SECRETS = { WALLET_KEYS: `k1:${"A".repeat(43)}=`, SESSION_SECRET: "s".repeat(40), MINTER_PRIVATE_KEY: `0x${"1".repeat(64)}` };
 
   it("picks the chain from the RPC URLs, Polygon first", () => {

@@ -77,6 +77,10 @@ export const envSchema = z
       .string()
       .regex(/^([^<>]+<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, 'must be an address or "Name <address>"')
       .default("TicketChain <no-reply@ticketchain.local>"),
+    PRICE_FEED_ADDRESS: optional(z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte contract address")),
+    IPFS_PINNING_URL: optional(z.string().url().regex(/^https?:\/\//, "must be the http(s):// endpoint of an IPFS Pinning Service API")),
+    IPFS_PINNING_TOKEN: optional(z.string().min(8, "must be the pinning service's access token")),
+    INDEXER_START_BLOCK: optional(z.coerce.number().int().min(0)),
     WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
   })
   .superRefine((env, ctx) => {
@@ -90,6 +94,13 @@ export const envSchema = z
     if (env.SMTP_URL && !env.APP_URL) {
       // Sign-in links in real mail must not be built from the request's Host header (link poisoning).
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["APP_URL"], message: "is required when SMTP_URL is set (links in emails point there)" });
+    }
+    if (Boolean(env.IPFS_PINNING_URL) !== Boolean(env.IPFS_PINNING_TOKEN)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [env.IPFS_PINNING_URL ? "IPFS_PINNING_TOKEN" : "IPFS_PINNING_URL"],
+        message: "IPFS_PINNING_URL and IPFS_PINNING_TOKEN must be set together (or neither: metadata is served, not pinned)",
+      });
     }
     if (env.CHAIN && env.CHAIN !== "local") {
       const rpcVar = CHAINS[env.CHAIN].rpcVar;
@@ -137,7 +148,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       const value = source[name];
       // Lists (comma-separated RPC URLs) say which entry is wrong.
       const expected = issue.path.length > 1 ? `entry ${Number(issue.path[1]) + 1} ${issue.message}` : issue.message;
-      const shown = value === undefined ? "" : ` (got ${name.match(/KEY|SECRET|URL/) ? "a value" : JSON.stringify(value)})`;
+      const shown = value === undefined ? "" : ` (got ${name.match(/KEY|SECRET|URL|TOKEN/) ? "a value" : JSON.stringify(value)})`;
       return `${name}: ${expected}${shown}`;
     });
     throw new EnvError(problems);

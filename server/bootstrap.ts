@@ -35,7 +35,7 @@ export async function deployLocal(chain: LocalChain, dataDir: string, existing: 
   const { default: PlatformWithTestToken } = await import("../ignition/modules/Platform");
   const started = Date.now();
   type Deployed = Record<
-    "factory" | "escrow" | "marketplace" | "fractions" | "forwarder" | "ticketImplementation" | "paymentToken",
+    "factory" | "escrow" | "marketplace" | "fractions" | "forwarder" | "ticketImplementation" | "paymentToken" | "priceFeed",
     { address: Address }
   >;
   const deployed = (await chain.hre.ignition.deploy(PlatformWithTestToken, {
@@ -50,6 +50,7 @@ export async function deployLocal(chain: LocalChain, dataDir: string, existing: 
     forwarder: getAddress(deployed.forwarder.address),
     ticketImplementation: getAddress(deployed.ticketImplementation.address),
     paymentToken: getAddress(deployed.paymentToken.address),
+    priceFeed: getAddress(deployed.priceFeed.address),
   };
   writeLocalDeployment(dataDir, deployment);
   log(`deployed the platform with Ignition in ${Date.now() - started} ms: factory ${deployment.factory}`);
@@ -101,7 +102,15 @@ const eventCreated = parseAbiItem(
  * If a previous run created the event on chain but stopped before the database insert, the on-chain
  * event is found by its EventCreated log and reused rather than created twice.
  */
-export async function seedDemo(db: Db, provider: LocalChain["provider"], client: PublicClient, deployment: Deployment, log: (m: string) => void) {
+export async function seedDemo(
+  db: Db,
+  provider: LocalChain["provider"],
+  client: PublicClient,
+  deployment: Deployment,
+  log: (m: string) => void,
+  /** where the app serves /metadata (tokenURI = `${appUrl}/metadata/31337/<contract>/<tokenId>`) */
+  appUrl = "http://localhost:3000",
+) {
   const [existing] = await db.select({ id: events.id }).from(events).where(eq(events.slug, DEMO_EVENT.slug));
   if (existing) return { created: false };
 
@@ -151,20 +160,27 @@ export async function seedDemo(db: Db, provider: LocalChain["provider"], client:
     // The show is eight weeks after the chain's current time, at 20:00 UTC.
     const day = 86_400n;
     startsAt = ((block.timestamp + 56n * day) / day) * day + 20n * 3600n;
+    const input = (baseURI: string) => ({
+      name: DEMO_EVENT.name,
+      startsAt,
+      baseURI,
+      royaltyBps: DEMO_EVENT.royaltyBps,
+      resaleCapBps: DEMO_EVENT.resaleCapBps,
+      tiers: DEMO_EVENT.tiers.map((t) => ({ price: t.priceWei, supply: t.supply })),
+    });
+    // The clone's address is known before it exists (CREATE from the factory): tokenURI points at its metadata.
+    const { result: [, predicted] } = await client.simulateContract({
+      address: deployment.factory,
+      abi: ticketFactoryAbi,
+      functionName: "createEvent",
+      args: [input("")],
+      account: DEMO_PROMOTER,
+    });
     const hash = await wallet(DEMO_PROMOTER).writeContract({
       address: deployment.factory,
       abi: ticketFactoryAbi,
       functionName: "createEvent",
-      args: [
-        {
-          name: DEMO_EVENT.name,
-          startsAt,
-          baseURI: "http://localhost/metadata/demo/",
-          royaltyBps: DEMO_EVENT.royaltyBps,
-          resaleCapBps: DEMO_EVENT.resaleCapBps,
-          tiers: DEMO_EVENT.tiers.map((t) => ({ price: t.priceWei, supply: t.supply })),
-        },
-      ],
+      args: [input(`${appUrl.replace(/\/$/, "")}/metadata/31337/${getAddress(predicted)}/`)],
       chain: hardhat,
       account: DEMO_PROMOTER,
     });
@@ -208,3 +224,31 @@ export async function seedDemo(db: Db, provider: LocalChain["provider"], client:
 }
 
 
+
+const feedAbi = [
+  parseAbiItem("function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)"),
+  parseAbiItem("function setAnswer(int256 answer)"),
+] as const;
+
+/**
+ * The embedded chain's MockPriceFeed is a demo: re-publish its answer when it is older than 30 minutes, so
+ * the app (which ignores answers older than an hour) keeps showing fiat conversions. Journaled like any
+ * transaction. Real chains read Chainlink's feed and never call this.
+ */
+export async function refreshDemoPriceFeed(provider: LocalChain["provider"], client: PublicClient, deployment: Deployment) {
+  if (!deployment.priceFeed) return false;
+  const [, answer, , updatedAt] = await client.readContract({ address: deployment.priceFeed, abi: feedAbi, functionName: "latestRoundData" });
+  const block = await client.getBlock();
+  const now = BigInt(Math.max(Math.floor(Date.now() / 1000), Number(block.timestamp)));
+  if (now - updatedAt < 1800n) return false;
+  const hash = await createWalletClient({ account: DEMO_ADMIN, chain: hardhat, transport: custom(provider) }).writeContract({
+    address: deployment.priceFeed,
+    abi: feedAbi,
+    functionName: "setAnswer",
+    args: [answer],
+    chain: hardhat,
+    account: DEMO_ADMIN,
+  });
+  await client.waitForTransactionReceipt({ hash });
+  return true;
+}

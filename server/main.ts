@@ -20,7 +20,7 @@ import { closeCache, cache } from "../app/services/cache.server";
 import { publicClient } from "../app/services/chain.server";
 import { secrets } from "../app/services/secrets.server";
 import type { LocalChain } from "./chain/local-node";
-import { ChainMismatchError, checkChainIdentity, deployLocal, seedDemo } from "./bootstrap";
+import { ChainMismatchError, checkChainIdentity, deployLocal, refreshDemoPriceFeed, seedDemo } from "./bootstrap";
 
 const dev = process.argv.includes("--dev");
 const log = (message: string) => console.log(`[ticketchain] ${message}`);
@@ -122,7 +122,36 @@ async function main() {
   }
 
   // 4. demo data (embedded chain only: it uses Hardhat's well-known accounts)
-  if (localChain) await seedDemo(db.db, localChain.provider, publicClient(), deployment!, log);
+  if (localChain) {
+    const appUrl = config.APP_URL ?? `http://localhost:${config.PORT}`;
+    await seedDemo(db.db, localChain.provider, publicClient(), deployment!, log, appUrl);
+    const chain = localChain;
+    const refreshFeed = () =>
+      refreshDemoPriceFeed(chain.provider, publicClient(), deployment!).catch((error) => log(`demo price feed: ${(error as Error).message.split("\n")[0]}`));
+    await refreshFeed();
+    const feedTimer = setInterval(refreshFeed, 10 * 60_000);
+    feedTimer.unref();
+    cleanups.push(async () => clearInterval(feedTimer));
+  }
+
+  // 4b. the chain indexer (one leader per chain across app servers; docs/decisions/008-chain-indexer.md)
+  const { startIndexer } = await import("../app/services/indexer.server");
+  const { refreshTicketMetadata } = await import("../app/services/metadata.server");
+  const indexer = startIndexer({
+    handle: db,
+    client: publicClient(),
+    chainId: chainInfo.id,
+    deployment: deployment!,
+    startBlock: config.INDEXER_START_BLOCK,
+    log,
+    // Each changed ticket gets its metadata document (and pin) refreshed.
+    onTicketsChanged: async (chainId, keys) => {
+      for (const key of keys.slice(0, 2_000)) await refreshTicketMetadata(chainId, key.contract, key.tokenId, { db: db.db, log });
+    },
+  });
+  cleanups.push(() => indexer.stop());
+  // Serve with the chain's current state when catching up is quick (the embedded chain); otherwise go on.
+  await Promise.race([indexer.syncOnce().catch(() => null), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 
   const c = await cache();
   cleanups.push(() => closeCache());

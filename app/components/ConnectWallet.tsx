@@ -8,6 +8,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 const WalletPanel = lazy(() => import("./wallet.client"));
 
 export const REMEMBER_KEY = "ticketchain.wallet";
+export const WALLET_CONNECTED_EVENT = "ticketchain:wallet-connected";
 
 const buttonClass =
   "rounded-lg bg-brand-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 disabled:opacity-60";
@@ -17,6 +18,10 @@ export function ConnectWallet() {
 
   useEffect(() => {
     if (window.localStorage.getItem(REMEMBER_KEY) === "1") setMode("restore");
+    // A wallet connected elsewhere on the page (the event checkout): show it here too.
+    const connected = () => setMode((m) => (m === "idle" ? "restore" : m));
+    window.addEventListener(WALLET_CONNECTED_EVENT, connected);
+    return () => window.removeEventListener(WALLET_CONNECTED_EVENT, connected);
   }, []);
 
   if (mode === "idle") {

@@ -60,8 +60,9 @@ function makeConfig(env: PublicEnv) {
   });
 }
 
-const config = makeConfig(window.ENV);
-const queryClient = new QueryClient();
+/** One wagmi config and query client per page: the header's button and the checkout share the connection. */
+export const config = makeConfig(window.ENV);
+export const queryClient = new QueryClient();
 
 function Panel({ openOnMount, rememberKey }: { openOnMount: boolean; rememberKey: string }) {
   const { openConnectModal } = useConnectModal();

@@ -1,32 +1,110 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Disclosure, DisclosureButton, DisclosurePanel } from "@headlessui/react";
-import { useLoaderData } from "@remix-run/react";
+import { useLoaderData, useRevalidator } from "@remix-run/react";
 import { CardCheckoutForm } from "~/components/CardCheckoutForm";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import type { Address } from "viem";
+import { z } from "zod";
+import { CHAINS, env } from "~/env.server";
 import { formatCents, formatEventDate, formatWei } from "~/lib/format";
-import { viemChain } from "~/services/chain.server";
+import { weiToCents } from "~/lib/prices";
 import { getEventBySlug } from "~/services/catalog.server";
+import { viemChain } from "~/services/chain.server";
+import { coinPrice, isStale, onChainTierPrices } from "~/services/prices.server";
+import { indexedBlock, tierAvailability } from "~/services/tickets.server";
+
+/** The wallet checkout (wagmi + RainbowKit) is downloaded only when a fan clicks "Pay with wallet". */
+const WalletCheckout = lazy(() => import("~/components/WalletCheckout.client"));
+
+const Slug = z.string().regex(/^[a-z0-9-]{1,120}$/);
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.event.name} — TicketChain` : "Event not found — TicketChain" },
 ];
 
 export async function loader({ params }: LoaderFunctionArgs) {
-  const slug = params.slug ?? "";
-  if (!/^[a-z0-9-]{1,120}$/.test(slug)) throw new Response("This event address is not valid.", { status: 404 });
-  const event = await getEventBySlug(slug);
+  const slug = Slug.safeParse(params.slug ?? "");
+  if (!slug.success) throw new Response("This event address is not valid.", { status: 404 });
+  const event = await getEventBySlug(slug.data);
   if (!event) throw new Response("We could not find this event.", { status: 404 });
   const chain = viemChain();
-  return { event, coin: chain.nativeCurrency.symbol, chainName: chain.name };
+  const contract = event.contractAddress as Address | null;
+  const [availability, price, onChainPrices, cursor] = await Promise.all([
+    tierAvailability(event.id),
+    coinPrice(),
+    contract ? onChainTierPrices(contract, event.tiers.length) : Promise.resolve(null),
+    indexedBlock(event.chainId),
+  ]);
+  const fresh = price && !isStale(price) ? price : null;
+  const tiers = event.tiers.map((tier) => {
+    // The wallet pays the contract's face value; the copy in the database is the fallback when the chain is unreachable.
+    const priceWei = onChainPrices?.[tier.position] ?? tier.priceWei;
+    const seats = availability.get(tier.position);
+    return {
+      id: tier.id,
+      position: tier.position,
+      name: tier.name,
+      supply: tier.supply,
+      remaining: seats?.remaining ?? tier.remaining,
+      priceWei,
+      // Fiat: converted from the on-chain price at the feed's rate; the promoter's list price when no fresh rate.
+      priceCents: fresh ? Number(weiToCents(BigInt(priceWei), BigInt(fresh.answer), fresh.decimals)) : tier.priceCents,
+      /** what a card payment charges: the promoter's list price in cents */
+      listPriceCents: tier.priceCents,
+    };
+  });
+  const salesOpen = event.status === "published" && Boolean(contract) && new Date(event.startsAt).getTime() > Date.now();
+  return {
+    event: { ...event, tiers: undefined },
+    tiers,
+    coin: chain.nativeCurrency.symbol,
+    chainName: CHAINS[env().chain].name,
+    chainId: event.chainId,
+    rate: fresh ? { answer: fresh.answer, decimals: fresh.decimals, description: fresh.description } : null,
+    rateNote: fresh
+      ? null
+      : price
+        ? `The ${price.description} rate is more than an hour old, so dollar amounts are the promoter's list prices.`
+        : `Dollar amounts are the promoter's list prices: no live ${chain.nativeCurrency.symbol}/USD rate is available right now.`,
+    indexedBlock: cursor,
+    salesOpen,
+  };
 }
 
+type Tier = ReturnType<typeof useLoaderData<typeof loader>>["tiers"][number];
+
+const payButton =
+  "rounded-lg border border-brand-700 px-3 py-1.5 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 aria-pressed:bg-brand-700 aria-pressed:text-white";
+
 export default function EventPage() {
-  const { event, coin, chainName } = useLoaderData<typeof loader>();
+  const data = useLoaderData<typeof loader>();
+  const { event, tiers, coin, chainName, chainId, rate, rateNote } = data;
   const cancelled = event.status === "cancelled";
+  const [selected, setSelected] = useState<number | null>(null);
+  const [waitForBlock, setWaitForBlock] = useState<bigint | null>(null);
+  const revalidator = useRevalidator();
+  const tier = tiers.find((t) => t.position === selected) ?? null;
+
+  // After a purchase, reload until the indexer has applied its block: the seats left then include it.
+  useEffect(() => {
+    if (waitForBlock === null) return;
+    if (data.indexedBlock !== null && BigInt(data.indexedBlock) >= waitForBlock) {
+      setWaitForBlock(null);
+      return;
+    }
+    const timer = setTimeout(() => revalidator.state === "idle" && revalidator.revalidate(), 750);
+    return () => clearTimeout(timer);
+  }, [waitForBlock, data.indexedBlock, revalidator]);
+
+  const onPurchased = useCallback((block: bigint) => setWaitForBlock(block), []);
+  const fiatOf = useCallback(
+    (wei: bigint) => (rate ? `≈ ${formatCents(weiToCents(wei, BigInt(rate.answer), rate.decimals))}` : null),
+    [rate],
+  );
+
   return (
     <article>
-      {event.imageUrl ? (
-        <img src={event.imageUrl} alt="" className="h-48 w-full rounded-xl object-cover sm:h-64" />
-      ) : null}
+      {event.imageUrl ? <img src={event.imageUrl} alt="" className="h-48 w-full rounded-xl object-cover sm:h-64" /> : null}
       <h1 className="mt-6 text-3xl font-bold tracking-tight">{event.name}</h1>
       <p className="mt-1 text-zinc-700">
         {event.venue}, {event.city} · <time dateTime={event.startsAt}>{formatEventDate(event.startsAt)}</time>
@@ -42,32 +120,78 @@ export default function EventPage() {
         <h2 id="tiers-heading" className="text-xl font-semibold">
           Tickets
         </h2>
-        <table className="mt-3 w-full overflow-hidden rounded-xl border border-zinc-200 bg-white text-left text-sm">
-          <thead className="bg-zinc-100 text-zinc-700">
-            <tr>
-              <th scope="col" className="px-4 py-2 font-medium">Tier</th>
-              <th scope="col" className="px-4 py-2 font-medium">Price</th>
-              <th scope="col" className="px-4 py-2 font-medium">Seats left</th>
-            </tr>
-          </thead>
-          <tbody>
-            {event.tiers.map((tier) => (
-              <tr key={tier.id} className="border-t border-zinc-200">
-                <th scope="row" className="px-4 py-3 font-medium">{tier.name}</th>
-                <td className="px-4 py-3">
-                  <span className="font-semibold">{formatCents(tier.priceCents)}</span>
-                  <span className="ml-2 text-zinc-600">{formatWei(tier.priceWei, coin)}</span>
-                </td>
-                <td className="px-4 py-3">
-                  {tier.remaining === 0 ? <span className="text-red-700">Sold out</span> : `${tier.remaining} of ${tier.supply}`}
-                </td>
+        <div className="mt-3 overflow-x-auto rounded-xl border border-zinc-200 bg-white shadow-sm">
+          <table className="w-full text-left text-sm">
+            <thead className="bg-zinc-100 text-zinc-700">
+              <tr>
+                <th scope="col" className="px-4 py-2 font-medium">Tier</th>
+                <th scope="col" className="px-4 py-2 font-medium">Price</th>
+                <th scope="col" className="px-4 py-2 font-medium">Seats left</th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  <span className="sr-only">Buy</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {tiers.map((t) => (
+                <TierRow
+                  key={t.id}
+                  tier={t}
+                  coin={coin}
+                  canBuy={data.salesOpen}
+                  selected={t.position === selected}
+                  onSelect={() => setSelected(t.position === selected ? null : t.position)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {rateNote ? <p className="mt-2 text-xs text-zinc-500">{rateNote}</p> : null}
+        {!data.salesOpen && !cancelled ? <p className="mt-2 text-sm text-zinc-600">Sales for this event have closed.</p> : null}
       </section>
 
-      <CardCheckoutForm eventSlug={event.slug} tiers={event.tiers} disabled={cancelled} />
+      <CardCheckoutForm
+        eventSlug={event.slug}
+        tiers={tiers.map((t) => ({ id: t.id, name: t.name, priceCents: t.listPriceCents, remaining: t.remaining }))}
+        disabled={cancelled || !data.salesOpen}
+      />
+
+      {tier && event.contractAddress ? (
+        <section aria-labelledby="checkout-heading" className="mt-6 rounded-xl border border-brand-100 bg-white p-4 shadow-sm sm:p-6">
+          <div className="flex items-start justify-between gap-4">
+            <div>
+              <h2 id="checkout-heading" className="text-lg font-semibold">
+                Pay with wallet · {tier.name}
+              </h2>
+              <p className="text-sm text-zinc-600">
+                {formatWei(tier.priceWei, coin)} per ticket on {chainName}
+                {rate ? ` (≈ ${formatCents(tier.priceCents)})` : ""} · {tier.remaining} left
+              </p>
+            </div>
+            <button
+              type="button"
+              className="rounded-md px-2 py-1 text-sm text-zinc-500 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-600"
+              onClick={() => setSelected(null)}
+            >
+              Close
+            </button>
+          </div>
+          <div className="mt-4">
+            <Suspense fallback={<p className="text-sm text-zinc-600" aria-busy="true">Loading wallet checkout…</p>}>
+              <WalletCheckout
+                key={tier.position}
+                contract={event.contractAddress as Address}
+                tier={tier}
+                chainId={chainId}
+                chainName={chainName}
+                coin={coin}
+                onPurchased={onPurchased}
+                fiatOf={fiatOf}
+              />
+            </Suspense>
+          </div>
+        </section>
+      ) : null}
 
       {event.contractAddress ? (
         <Disclosure as="section" className="mt-8 rounded-xl border border-zinc-200 bg-white">
@@ -79,8 +203,8 @@ export default function EventPage() {
           </DisclosureButton>
           <DisclosurePanel className="space-y-3 px-4 pb-4 text-sm text-zinc-700">
             <p>
-              Each ticket is an NFT (ERC-721) on {chainName}. It is yours: keep it in your own wallet, resell it at a
-              fair price, or show it at the door. Card buyers get a wallet kept safe for them until they claim it.
+              Each ticket is an NFT (ERC-721) on {chainName}. It is yours: keep it in your own wallet, resell it at a fair price, or
+              show it at the door. Card buyers get a wallet kept safe for them until they claim it.
             </p>
             <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
               <dt className="text-zinc-500">Chain</dt>
@@ -100,5 +224,29 @@ export default function EventPage() {
         </Disclosure>
       ) : null}
     </article>
+  );
+}
+
+function TierRow({ tier, coin, canBuy, selected, onSelect }: { tier: Tier; coin: string; canBuy: boolean; selected: boolean; onSelect(): void }) {
+  return (
+    <tr className="border-t border-zinc-200">
+      <th scope="row" className="px-4 py-3 font-medium">
+        {tier.name}
+      </th>
+      <td className="px-4 py-3">
+        <span className="font-semibold">{formatCents(tier.priceCents)}</span>
+        <span className="ml-2 text-zinc-600">{formatWei(tier.priceWei, coin)}</span>
+      </td>
+      <td className="px-4 py-3" data-testid={`seats-left-${tier.position}`}>
+        {tier.remaining === 0 ? <span className="font-medium text-red-700">Sold out</span> : `${tier.remaining} of ${tier.supply}`}
+      </td>
+      <td className="px-4 py-3 text-right">
+        {canBuy && tier.remaining > 0 ? (
+          <button type="button" className={payButton} aria-pressed={selected} aria-label={`Pay with wallet: ${tier.name}`} onClick={onSelect}>
+            Pay with wallet
+          </button>
+        ) : null}
+      </td>
+    </tr>
   );
 }

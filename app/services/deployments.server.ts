@@ -19,6 +19,8 @@ export interface Deployment {
   ticketImplementation: Address;
   /** the one ERC-20 accepted by the marketplace (TestUSDC on the embedded chain and testnets) */
   paymentToken?: Address;
+  /** Chainlink-style AggregatorV3 feed of the coin's USD price (MockPriceFeed locally; PRICE_FEED_ADDRESS on real chains) */
+  priceFeed?: Address;
 }
 
 /** Future ids of the Ignition module (ignition/modules/Platform.ts) per deployment field. */
@@ -49,6 +51,7 @@ export function fromIgnitionAddresses(chainId: number, addresses: Record<string,
     return getAddress(value);
   };
   const token = addresses[`${module}#TestUSDC`];
+  const feed = addresses[`${module}#MockPriceFeed`];
   return {
     chainId,
     factory: pick(IGNITION_IDS.factory),
@@ -58,6 +61,7 @@ export function fromIgnitionAddresses(chainId: number, addresses: Record<string,
     forwarder: pick(IGNITION_IDS.forwarder),
     ticketImplementation: pick(IGNITION_IDS.ticketImplementation),
     ...(token ? { paymentToken: getAddress(token) } : {}),
+    ...(feed ? { priceFeed: getAddress(feed) } : {}),
   };
 }
 

@@ -26,7 +26,8 @@ describe("GET /healthz", () => {
     expect(response.headers.get("cache-control")).toBe("no-store");
     const body = await response.json();
     expect(body.status).toBe("degraded");
-    expect(body.failing).toEqual(["chain", "contracts"]);
+    expect(body.failing).toEqual(["chain", "contracts", "indexer"]);
+    expect(body.indexer.ok).toBe(false);
     expect(body.database).toEqual({ ok: true, kind: "pglite" });
     expect(body.chain.ok).toBe(false);
     expect(body.chain.expectedChainId).toBe(31337);

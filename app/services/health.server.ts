@@ -3,6 +3,7 @@ import { CHAINS, env } from "~/env.server";
 import { publicClient, currentDeployment } from "./chain.server";
 import type { Deployment } from "./deployments.server";
 import { cacheHealth } from "./cache.server";
+import { indexerLag } from "./indexer.server";
 
 export interface HealthReport {
   status: "ok" | "degraded";
@@ -11,7 +12,12 @@ export interface HealthReport {
   chain: { ok: boolean; chainId?: number; expectedChainId: number; blockNumber?: string; error?: string };
   contracts: { ok: boolean; error?: string } & Partial<Omit<Deployment, "chainId">>;
   cache: { ok: boolean; kind: string; error?: string };
+  /** how far the chain indexer is behind the head (blocks); not ok when more than INDEXER_MAX_LAG behind */
+  indexer: { ok: boolean; cursor?: number | null; head?: number; lag?: number | null; confirmations?: number; error?: string };
 }
+
+/** Beyond confirmations, a lag this large means the indexer is stuck or down (pages show stale ownership). */
+const INDEXER_MAX_LAG = 500;
 
 const withTimeout = <T,>(promise: Promise<T>, ms: number, what: string) =>
   Promise.race([
@@ -61,11 +67,23 @@ export async function checkHealth(): Promise<HealthReport> {
 
   const cache = cacheHealth().catch((error) => ({ ok: false, kind: "unknown", error: message(error) }));
 
+  const indexer = withTimeout(
+    (async () => {
+      const lag = await indexerLag(await getDbHandle(), publicClient(), expectedChainId);
+      if (lag.lag === null) return { ok: false, ...lag, error: "no block indexed yet" };
+      const ok = lag.lag <= lag.confirmations + INDEXER_MAX_LAG;
+      return ok ? { ok, ...lag } : { ok, ...lag, error: `${lag.lag} blocks behind the head` };
+    })(),
+    3_000,
+    "indexer",
+  ).catch((error) => ({ ok: false, error: message(error) }));
+
   const report = {
     database: await database,
     chain: await chain,
     contracts: await contracts,
     cache: await cache,
+    indexer: await indexer,
   };
   const failing = Object.entries(report)
     .filter(([, part]) => !part.ok)

@@ -70,8 +70,18 @@ export function buildPlatform(m: IgnitionModuleBuilder, paymentToken: PaymentTok
   return { factory, escrow, fractions, marketplace, forwarder, ticketImplementation };
 }
 
-/** The embedded chain and testnets: deploys TestUSDC (6 decimals, EIP-2612) as the accepted ERC-20. */
+/**
+ * The embedded chain and testnets: deploys TestUSDC (6 decimals, EIP-2612) as the accepted ERC-20, and a
+ * Chainlink-style MockPriceFeed for the coin's USD price (parameters priceFeedDescription / priceFeedAnswer,
+ * 8 decimals; default POL / USD = $0.25). Real chains read Chainlink's feed (PRICE_FEED_ADDRESS).
+ */
 export default buildModule("PlatformWithTestToken", (m) => {
   const paymentToken = m.contract("TestUSDC", [m.getAccount(0)]);
-  return { ...buildPlatform(m, paymentToken), paymentToken };
+  const priceFeed = m.contract("MockPriceFeed", [
+    m.getAccount(0),
+    8,
+    m.getParameter("priceFeedDescription", "POL / USD"),
+    m.getParameter("priceFeedAnswer", 25_000_000n),
+  ]);
+  return { ...buildPlatform(m, paymentToken), paymentToken, priceFeed };
 });

@@ -4,11 +4,18 @@
  * reads) as real JSON-RPC to the local Hardhat node, whose demo accounts are unlocked. It is also announced
  * through EIP-6963, as real wallets are. Nothing leaves loopback.
  */
-export function injectedWalletScript(options: { rpcUrl: string; account: string; chainId: number; name?: string }): string {
-  const config = JSON.stringify({ ...options, name: options.name ?? "Test Wallet" });
+export function injectedWalletScript(options: {
+  rpcUrl: string;
+  account: string;
+  chainId: number;
+  name?: string;
+  /** chains the wallet can switch to (default: only `chainId`); `window.__testWallet.setChainId(id)` switches as a user would */
+  knownChains?: number[];
+}): string {
+  const config = JSON.stringify({ ...options, name: options.name ?? "Test Wallet", knownChains: options.knownChains ?? [options.chainId] });
   return `(() => {
   const config = ${config};
-  const chainIdHex = "0x" + config.chainId.toString(16);
+  let chainIdHex = "0x" + config.chainId.toString(16);
   const listeners = {};
   let nextId = 1;
   // Like a real wallet: no account is exposed until the site asks for it (eth_requestAccounts).
@@ -41,13 +48,16 @@ export function injectedWalletScript(options: { rpcUrl: string; account: string;
           return chainIdHex;
         case "net_version":
           return String(config.chainId);
-        case "wallet_switchEthereumChain":
-          if (String(params?.[0]?.chainId).toLowerCase() !== chainIdHex) {
+        case "wallet_switchEthereumChain": {
+          const wanted = Number(params?.[0]?.chainId);
+          if (!config.knownChains.includes(wanted)) {
             const error = new Error("Unrecognized chain ID");
             error.code = 4902;
             throw error;
           }
+          setChainId(wanted);
           return null;
+        }
         case "wallet_requestPermissions":
           authorized = true;
           return [{ parentCapability: "eth_accounts" }];
@@ -66,6 +76,14 @@ export function injectedWalletScript(options: { rpcUrl: string; account: string;
       return provider;
     },
   };
+  function setChainId(id) {
+    const next = "0x" + id.toString(16);
+    if (next === chainIdHex) return;
+    chainIdHex = next;
+    for (const listener of listeners.chainChanged ?? []) listener(next);
+  }
+  // What a user does in the wallet's own UI: pick another network.
+  window.__testWallet = { setChainId };
   window.ethereum = provider;
   const info = Object.freeze({
     uuid: "6f3a1c2e-0000-4000-8000-000000000001",
