@@ -330,6 +330,16 @@ export class MintWorker {
 
   /** Batch confirmed; each order minted with its token ids; seats move from reserved to sold. Once. */
   private async confirm(batchId: string, firstTokenId: bigint, txHash: Hex, gasUsed: bigint | null): Promise<void> {
+    // Seats sold come from the chain (the tier's `sold`, which counts wallet purchases too), never from adding
+    // to our own figure: the indexer raises the same column from the Transfer logs, and two writers adding
+    // would count a card ticket twice. Both only raise it (greatest), so they agree whatever the order.
+    const [meta] = await this.db
+      .select({ contract: mintBatches.contractAddress, position: mintBatches.tierPosition })
+      .from(mintBatches)
+      .where(eq(mintBatches.id, batchId));
+    const onChainSold = meta
+      ? Number((await publicClient().readContract({ address: meta.contract as Address, abi: concertTicketAbi, functionName: "tier", args: [BigInt(meta.position)] })).sold)
+      : 0;
     await this.db.transaction(async (tx) => {
       const [batch] = await tx
         .update(mintBatches)
@@ -348,7 +358,7 @@ export class MintWorker {
         if (!minted) continue;
         await tx
           .update(ticketTiers)
-          .set({ sold: sql`${ticketTiers.sold} + ${order.quantity}`, reserved: sql`${ticketTiers.reserved} - ${order.quantity}` })
+          .set({ sold: sql`greatest(${ticketTiers.sold}, ${onChainSold})`, reserved: sql`${ticketTiers.reserved} - ${order.quantity}` })
           .where(eq(ticketTiers.id, order.tierId));
       }
     });
