@@ -71,8 +71,10 @@ const config: HardhatUserConfig = {
   paths: {
     sources: "./contracts",
     tests: "./test/contracts",
-    cache: "./.cache/hardhat",
-    artifacts: "./artifacts",
+    // Coverage builds instrumented contracts (2-3x the bytecode, over the 24 KB limit): keep them apart so a
+    // coverage run never leaves artifacts/ holding contracts that cannot be deployed by the app or its tests.
+    cache: process.env.SOLIDITY_COVERAGE ? "./.cache/hardhat-coverage" : "./.cache/hardhat",
+    artifacts: process.env.SOLIDITY_COVERAGE ? "./.cache/coverage-artifacts" : "./artifacts",
   },
   mocha: { timeout: 60_000 },
 };
