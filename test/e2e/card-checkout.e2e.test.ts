@@ -90,6 +90,42 @@ describe.each(databaseBackends())("a fan paying by card (database: %s)", (_backe
     await page.context().close();
   });
 
+  it("the card buyer signs in by email, finds the tickets under My tickets and claims one to their own wallet", async () => {
+    const page = await newPage();
+    await page.goto(`${app.url}/login`);
+    await page.getByLabel("Email address").fill("fan@example.com");
+    await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+    await page.getByRole("status").getByRole("link", { name: "dev mailbox" }).click();
+    const mail = page.getByRole("list", { name: "Mail" }).getByRole("listitem").filter({ hasText: "fan@example.com" });
+    await mail.getByRole("link", { name: /\/auth\/email\// }).first().click();
+    await page.waitForURL(/\/tickets$/);
+    const cards = page.getByTestId("ticket");
+    await cards.first().waitFor({ timeout: 30_000 });
+    expect(await cards.count()).toBe(2);
+    for (const text of await cards.allInnerTexts()) {
+      expect(text, text).toMatch(/Aurora Nights[\s\S]*VIP[\s\S]*Kept by TicketChain/);
+    }
+    const tokenId = BigInt((await cards.first().innerText()).match(/#(\d+)/)![1]!);
+
+    // Claim the first ticket to a wallet of the fan's own (Hardhat demo account #5).
+    const own = getAddress("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
+    await cards.first().getByRole("button", { name: "Claim to my wallet" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Your wallet address").fill(own);
+    await dialog.getByRole("button", { name: "Claim" }).click();
+    await dialog.getByRole("status").waitFor({ timeout: 60_000 });
+    expect(await dialog.getByRole("status").innerText()).toMatch(new RegExp(`#${tokenId}`));
+
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
+    const { ticketFactoryAbi } = await import("../../app/contracts/abi");
+    const ticket = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+    expect(getAddress(await client.readContract({ address: ticket, abi: concertTicketAbi, functionName: "ownerOf", args: [tokenId] }))).toBe(own);
+    // The app never printed a private key while doing it.
+    expect(app.output()).not.toMatch(/private ?key|sealedKey|wrappedDataKey/i);
+    await page.context().close();
+  });
+
   it("shows a declined test card on the payment page and charges nothing", async () => {
     // The browser logs the 402 document answer as a console error; on this page it is expected.
     const page = await newPage([/status of 402/]);

@@ -116,6 +116,28 @@ describe.each(databaseBackends())("a fan paying with a wallet (database: %s)", (
     await page.context().close();
   });
 
+  it("finds the tickets bought with the wallet under My tickets after signing in with that wallet", async () => {
+    const page = await newPage();
+    await page.goto(`${app.url}/login`);
+    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
+    await dialog.getByRole("button", { name: "Sign message" }).click();
+    await page.waitForURL(/\/tickets$/);
+    const cards = page.getByTestId("ticket");
+    await cards.first().waitFor();
+    expect(await cards.count()).toBe(2);
+    const texts = await cards.allInnerTexts();
+    for (const [i, text] of texts.entries()) {
+      expect(text).toMatch(/Aurora Nights — Live at the Harbour Hall/);
+      expect(text).toMatch(/General Admission/);
+      expect(text).toContain(`#${i + 1}`);
+      expect(text).toMatch(/Your wallet/);
+      expect(text).not.toMatch(/Claim to my wallet/);
+    }
+    await page.context().close();
+  });
+
   it("asks a wallet on another network (Ethereum, chain 1) to switch, and switches it", async () => {
     const page = await newPage();
     const checkout = await connectInCheckout(page, "VIP");
