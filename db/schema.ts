@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  customType,
   bigint,
   boolean,
   index,
@@ -39,6 +40,9 @@ export const users = pgTable(
   ],
 );
 
+/** PostgreSQL full-text search vector (generated column; read with @@ queries, never written). */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
 export const events = pgTable(
   "events",
   {
@@ -59,9 +63,14 @@ export const events = pgTable(
     onChainId: numeric("on_chain_id", { precision: 78, scale: 0 }),
     contractAddress: text("contract_address"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** full-text search over name (weight A), venue and city (B) and description (C) */
+    searchVector: tsvector("search_vector").generatedAlwaysAs(
+      sql`setweight(to_tsvector('simple', coalesce(name, '')), 'A') || setweight(to_tsvector('simple', coalesce(venue, '') || ' ' || coalesce(city, '')), 'B') || setweight(to_tsvector('simple', coalesce(description, '')), 'C')`,
+    ),
   },
   (t) => [
     uniqueIndex("events_slug_key").on(t.slug),
+    index("events_search_idx").using("gin", t.searchVector),
     uniqueIndex("events_chain_contract_key").on(t.chainId, sql`lower(${t.contractAddress})`),
     index("events_starts_at_idx").on(t.startsAt),
   ],

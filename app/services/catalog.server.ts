@@ -1,4 +1,5 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import { getDb } from "../../db/client.server";
 import { events, ticketTiers } from "../../db/schema";
 
@@ -51,6 +52,7 @@ async function tiersOf(eventIds: string[]) {
       priceWei: ticketTiers.priceWei,
       supply: ticketTiers.supply,
       sold: ticketTiers.sold,
+      reserved: ticketTiers.reserved,
     })
     .from(ticketTiers)
     .where(inArray(ticketTiers.eventId, eventIds))
@@ -58,8 +60,56 @@ async function tiersOf(eventIds: string[]) {
 }
 
 export async function listPublishedEvents(): Promise<EventSummary[]> {
+  return searchEvents({});
+}
+
+/** The search form of the home page; one schema for the loader and the form's constraints. */
+export const eventSearchSchema = z.object({
+  q: z.string().trim().max(100, "Search for at most 100 characters.").optional().transform((v) => v || undefined),
+  city: z.string().trim().max(80, "Pick a city from the list.").optional().transform((v) => v || undefined),
+  from: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2027-03-14.")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  to: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2027-03-14.")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+});
+export type EventSearch = z.infer<typeof eventSearchSchema>;
+
+/**
+ * Published events, soonest first; with `q`, PostgreSQL full-text search (websearch syntax: words,
+ * "quoted phrases", -exclusions; prefix matching on the last word) ranked by relevance, then date.
+ * `city` is case-insensitive; `from` / `to` are inclusive calendar dates (UTC).
+ */
+export async function searchEvents(search: EventSearch): Promise<EventSummary[]> {
   const db = await getDb();
-  const rows = await db.select(eventColumns).from(events).where(eq(events.status, "published")).orderBy(asc(events.startsAt));
+  const where: SQL[] = [eq(events.status, "published")];
+  let rank: SQL | null = null;
+  if (search.q) {
+    // websearch_to_tsquery for the words as typed, plus a prefix query so "auro" finds "Aurora".
+    // (Not when the query uses websearch operators — "phrases" or -exclusions — which the prefix form would lose.)
+    const words = search.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const operators = /"|(^|\s)-/.test(search.q);
+    const prefix = words.length && !operators ? words.map((w) => `${w}:*`).join(" & ") : null;
+    const query = prefix
+      ? sql`(websearch_to_tsquery('simple', ${search.q}) || to_tsquery('simple', ${prefix}))`
+      : sql`websearch_to_tsquery('simple', ${search.q})`;
+    where.push(sql`${events.searchVector} @@ ${query}`);
+    rank = sql`ts_rank(${events.searchVector}, ${query})`;
+  }
+  if (search.city) where.push(sql`lower(${events.city}) = lower(${search.city})`);
+  if (search.from) where.push(gte(events.startsAt, new Date(`${search.from}T00:00:00Z`)));
+  if (search.to) where.push(lt(events.startsAt, new Date(new Date(`${search.to}T00:00:00Z`).getTime() + 86_400_000)));
+  const rows = await db
+    .select(eventColumns)
+    .from(events)
+    .where(and(...where))
+    .orderBy(...(rank ? [desc(rank), asc(events.startsAt)] : [asc(events.startsAt)]))
+    .limit(100);
   const tiersByEvent = new Map<string, Awaited<ReturnType<typeof tiersOf>>>();
   for (const tier of await tiersOf(rows.map((r) => r.id))) {
     tiersByEvent.set(tier.eventId, [...(tiersByEvent.get(tier.eventId) ?? []), tier]);
@@ -70,9 +120,16 @@ export async function listPublishedEvents(): Promise<EventSummary[]> {
       ...row,
       startsAt: row.startsAt.toISOString(),
       fromPriceCents: own.length ? Math.min(...own.map((t) => t.priceCents)) : null,
-      remaining: own.reduce((sum, t) => sum + (t.supply - t.sold), 0),
+      remaining: own.reduce((sum, t) => sum + Math.max(0, t.supply - t.sold - t.reserved), 0),
     };
   });
+}
+
+/** Cities with published events, for the search form. */
+export async function eventCities(): Promise<string[]> {
+  const db = await getDb();
+  const rows = await db.selectDistinct({ city: events.city }).from(events).where(eq(events.status, "published")).orderBy(asc(events.city));
+  return rows.map((r) => r.city);
 }
 
 export async function getEventBySlug(slug: string) {

@@ -1,0 +1,2 @@
+ALTER TABLE "events" ADD COLUMN "search_vector" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('simple', coalesce(name, '')), 'A') || setweight(to_tsvector('simple', coalesce(venue, '') || ' ' || coalesce(city, '')), 'B') || setweight(to_tsvector('simple', coalesce(description, '')), 'C')) STORED;--> statement-breakpoint
+CREATE INDEX "events_search_idx" ON "events" USING gin ("search_vector");
