@@ -177,6 +177,17 @@ async function main() {
     log,
   });
   cleanups.push(() => paymentsRuntime.stop());
+
+  // 7. metrics read at scrape time (GET /metrics)
+  const { setCollector } = await import("../app/services/metrics.server");
+  const { indexerLag } = await import("../app/services/indexer.server");
+  const { orders } = await import("../db/schema");
+  const { inArray, count } = await import("drizzle-orm");
+  setCollector("mint_queue_depth", async () => {
+    const [row] = await db.db.select({ n: count() }).from(orders).where(inArray(orders.status, ["authorized", "minting"]));
+    return Number(row?.n ?? 0);
+  });
+  setCollector("indexer_lag_blocks", async () => (await indexerLag(db, publicClient(), chainInfo.id)).lag ?? -1);
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`\n  TicketChain is running at http://${shownHost}:${config.PORT}\n`);
 }
@@ -197,6 +208,8 @@ async function serve(): Promise<Server> {
   const { createRequestHandler } = await import("@remix-run/express");
   const app = express();
   app.disable("x-powered-by");
+  const { observability } = await import("./http-observability");
+  app.use(observability());
   app.use(compression());
 
   if (dev) {

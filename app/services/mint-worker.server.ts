@@ -16,6 +16,7 @@ import { concertTicketAbi } from "~/contracts/abi";
 import type { Db, DbHandle } from "../../db/client.server";
 import { events, mintBatches, orders, ticketTiers } from "../../db/schema";
 import { publicClient } from "./chain.server";
+import { metrics } from "./metrics.server";
 import { voidOrders } from "./orders.server";
 import { MINT_QUEUE } from "./queue.server";
 import { serverAccount, withSigner } from "./signer.server";
@@ -251,6 +252,7 @@ export class MintWorker {
       return members;
     });
     if (!prepared) return;
+    metrics().mintBatchSize.observe(prepared.reduce((sum, o) => sum + o.quantity, 0));
     await this.beforeSend(batchId);
     const [batch] = await this.db.select().from(mintBatches).where(eq(mintBatches.id, batchId));
     await this.sendAndConfirm(batch!);
@@ -347,6 +349,7 @@ export class MintWorker {
         .where(and(eq(mintBatches.id, batchId), inArray(mintBatches.status, ["prepared", "sent"])))
         .returning({ id: mintBatches.id });
       if (!batch) return;
+      if (gasUsed !== null) metrics().gasSpent.inc({ operation: "mintBatch" }, Number(gasUsed));
       let offset = 0n;
       for (const order of await this.batchOrders(tx, batchId)) {
         const [minted] = await tx

@@ -87,6 +87,22 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
     await page.context().close();
   });
 
+  it("tags every response with a request id and exposes Prometheus metrics", async () => {
+    const page = await fetch(`${app.url}/events/aurora-nights-demo`);
+    expect(page.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = await fetch(`${app.url}/`, { headers: { "x-request-id": "lb-trace-12345678" } });
+    expect(echoed.headers.get("x-request-id")).toBe("lb-trace-12345678");
+    const metrics = await fetch(`${app.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+    const body = await metrics.text();
+    expect(body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/events\/:slug",status="200"\} [1-9]/);
+    expect(body).toMatch(/^mint_queue_depth \d+$/m);
+    expect(body).toMatch(/^indexer_lag_blocks \d+$/m);
+    // One JSON log line per request, with its id and no query string or headers.
+    expect(app.output()).toMatch(/\{"level":"info".*"requestId":"lb-trace-12345678".*"route":"\/".*"status":200/);
+  });
+
   it("answers an unknown event with a 404 page, not an error", async () => {
     const page = await newPage(false, true);
     const response = await page.goto(`${app.url}/events/no-such-show`);

@@ -1,0 +1,15 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { renderMetrics } from "~/services/metrics.server";
+
+/**
+ * GET /metrics: Prometheus text format. Scrape it from inside the network; with METRICS_TOKEN set it
+ * requires `Authorization: Bearer <token>`.
+ */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const token = process.env.METRICS_TOKEN;
+  if (token && request.headers.get("authorization") !== `Bearer ${token}`) {
+    return new Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", { status: 401, headers: { "content-type": "text/plain" } });
+  }
+  const { body, contentType } = await renderMetrics();
+  return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import type { NextFunction, Request, Response } from "express";
+import { logger } from "../app/services/log.server";
+import { metrics } from "../app/services/metrics.server";
+
+/**
+ * Per-request id (X-Request-Id: the caller's when it is a sane token, else a new UUID), one structured
+ * JSON log line per request (pino; no headers, no bodies, no query strings: nothing secret), and the
+ * http_request_duration_seconds histogram labelled by a route *pattern* (ids collapsed), never the raw
+ * path, so label cardinality stays bounded.
+ */
+
+const ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Collections whose second path segment is a slug (`/events/<slug>`, `/door/<slug>`, `/promoter/events/<slug>`). */
+const SLUGGED = new Set(["events", "door"]);
+
+/** "/events/aurora-nights" -> "/events/:slug"; token ids, addresses, uuids and hashes collapse to ":id". */
+export function routePattern(path: string): string {
+  if (path.startsWith("/assets/")) return "/assets/*";
+  const parts = path.split("/");
+  const pattern = parts.map((part, i) => {
+    if (!part) return part;
+    if (/^(0x[0-9a-fA-F]+|\d+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|cs_(test|live)_\w+|[A-Za-z0-9_-]{32,})$/.test(part)) return ":id";
+    if (i === 2 && SLUGGED.has(parts[1]!)) return ":slug";
+    if (i === 3 && parts[1] === "promoter" && parts[2] === "events") return ":slug";
+    return part;
+  });
+  return pattern.join("/").slice(0, 80) || "/";
+}
+
+export function observability() {
+  const log = logger();
+  const { httpDuration } = metrics();
+  return (req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get("x-request-id");
+    const requestId = incoming && ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader("X-Request-Id", requestId);
+    (req as Request & { requestId?: string }).requestId = requestId;
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routePattern(req.path);
+      httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      if (route === "/assets/*" || req.path === "/healthz" || req.path === "/metrics") return;
+      log.info({ requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+    });
+    next();
+  };
+}
