@@ -81,6 +81,8 @@ export const envSchema = z
     IPFS_PINNING_URL: optional(z.string().url().regex(/^https?:\/\//, "must be the http(s):// endpoint of an IPFS Pinning Service API")),
     IPFS_PINNING_TOKEN: optional(z.string().min(8, "must be the pinning service's access token")),
     INDEXER_START_BLOCK: optional(z.coerce.number().int().min(0)),
+    METRICS_TOKEN: optional(z.string().min(16, "must be at least 16 characters")),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
   })
   .superRefine((env, ctx) => {

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { env } from "~/env.server";
 import { renderMetrics } from "~/services/metrics.server";
 
 /**
@@ -6,7 +7,7 @@ import { renderMetrics } from "~/services/metrics.server";
  * requires `Authorization: Bearer <token>`.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const token = process.env.METRICS_TOKEN;
+  const token = env().METRICS_TOKEN;
   if (token && request.headers.get("authorization") !== `Bearer ${token}`) {
     return new Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", { status: 401, headers: { "content-type": "text/plain" } });
   }
