@@ -259,13 +259,15 @@ function SellDialog({
 }) {
   const revalidator = useRevalidator();
   const [done, setDone] = useState<string | null>(null);
+  // What the dialog was opened for (the page reloads its data after listing; the dialog keeps its purpose).
+  const [opened] = useState(listed);
   return (
     <Dialog open onClose={onClose} className="relative z-50">
       <div className="fixed inset-0 bg-zinc-900/40" aria-hidden="true" />
       <div className="fixed inset-0 flex items-end justify-center overflow-y-auto p-4 sm:items-center">
         <DialogPanel className="w-full max-w-md rounded-2xl bg-white p-6 shadow-xl">
           <DialogTitle className="text-lg font-semibold">
-            {listed ? "Your listing" : "Sell"} · ticket #{ticket.tokenId}
+            {opened ? "Your listing" : "Sell"} · ticket #{ticket.tokenId}
           </DialogTitle>
           <p className="mt-1 text-sm text-zinc-600">
             {ticket.eventName} · {ticket.tierName ?? "Ticket"}
@@ -285,7 +287,7 @@ function SellDialog({
                   tokenId={ticket.tokenId}
                   chainId={chainId}
                   coin={coin}
-                  listingId={listed?.id ?? null}
+                  listingId={opened?.id ?? null}
                   onDone={(message) => {
                     setDone(message);
                     revalidator.revalidate();
