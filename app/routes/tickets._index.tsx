@@ -13,6 +13,7 @@ import { getDb } from "../../db/client.server";
 
 /** The sell dialog's wallet code (wagmi + RainbowKit) loads only when a fan clicks "Sell". */
 const SellTicket = lazy(() => import("~/components/SellTicket.client"));
+const TransferTicket = lazy(() => import("~/components/TransferTicket.client"));
 
 export const meta: MetaFunction = () => [{ title: "My tickets — TicketChain" }];
 
@@ -84,7 +85,7 @@ function TicketCard({
 }: {
   ticket: MyTicket;
   onClaim: (t: MyTicket) => void;
-  onSell: ((t: MyTicket) => void) | null;
+  onSell: ((t: MyTicket, mode: "sell" | "transfer") => void) | null;
   listed: Listed | null;
   coin: string;
 }) {
@@ -136,7 +137,17 @@ function TicketCard({
         {onSell ? (
           <button
             type="button"
-            onClick={() => onSell(ticket)}
+            onClick={() => onSell(ticket, "transfer")}
+            aria-label={`Transfer ticket #${ticket.tokenId} to a friend`}
+            className="rounded-lg px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Transfer to a friend
+          </button>
+        ) : null}
+        {onSell ? (
+          <button
+            type="button"
+            onClick={() => onSell(ticket, "sell")}
             aria-label={`${listed ? "Manage listing of" : "Sell"} ticket #${ticket.tokenId}`}
             className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
           >
@@ -246,12 +257,16 @@ function ClaimDialog({
 
 function SellDialog({
   ticket,
+  mode,
+  owner,
   listed,
   chainId,
   coin,
   onClose,
 }: {
   ticket: MyTicket;
+  mode: "sell" | "transfer";
+  owner: string;
   listed: Listed | null;
   chainId: number;
   coin: string;
@@ -267,7 +282,7 @@ function SellDialog({
       <div className="fixed inset-0 flex items-end justify-center overflow-y-auto p-4 sm:items-center">
         <DialogPanel className="w-full max-w-md rounded-2xl bg-white p-6 shadow-xl">
           <DialogTitle className="text-lg font-semibold">
-            {opened ? "Your listing" : "Sell"} · ticket #{ticket.tokenId}
+            {mode === "transfer" ? "Transfer to a friend" : opened ? "Your listing" : "Sell"} · ticket #{ticket.tokenId}
           </DialogTitle>
           <p className="mt-1 text-sm text-zinc-600">
             {ticket.eventName} · {ticket.tierName ?? "Ticket"}
@@ -282,6 +297,19 @@ function SellDialog({
               </div>
             ) : (
               <Suspense fallback={<p className="text-sm text-zinc-600" aria-busy="true">Loading wallet…</p>}>
+                {mode === "transfer" ? (
+                  <TransferTicket
+                    contract={ticket.contractAddress as Address}
+                    tokenId={ticket.tokenId}
+                    owner={owner as Address}
+                    chainId={chainId}
+                    listed={Boolean(opened)}
+                    onDone={(message) => {
+                      setDone(message);
+                      revalidator.revalidate();
+                    }}
+                  />
+                ) : (
                 <SellTicket
                   contract={ticket.contractAddress as Address}
                   tokenId={ticket.tokenId}
@@ -293,6 +321,7 @@ function SellDialog({
                     revalidator.revalidate();
                   }}
                 />
+                )}
               </Suspense>
             )}
           </div>
@@ -310,7 +339,7 @@ function SellDialog({
 export default function MyTickets() {
   const { tickets, user, walletAddress, embeddedAddress, chainName, chainId, coin, listings } = useLoaderData<LoaderData>();
   const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
-  const [selling, setSelling] = useState<MyTicket | null>(null);
+  const [selling, setSelling] = useState<{ ticket: MyTicket; mode: "sell" | "transfer" } | null>(null);
   const listedOf = (t: MyTicket) => listings.find((l) => l.key === ticketKey(t.contractAddress, t.tokenId)) ?? null;
   // Resale from the fan's own wallet (the one they signed in with); TicketChain-kept tickets are claimed first.
   const sellable = (t: MyTicket) => t.status === "valid" && !t.heldByPlatform && Boolean(walletAddress);
@@ -360,7 +389,7 @@ export default function MyTickets() {
               key={ticketKey(ticket.contractAddress, ticket.tokenId)}
               ticket={ticket}
               onClaim={(t) => setClaiming([t])}
-              onSell={sellable(ticket) ? setSelling : null}
+              onSell={sellable(ticket) ? (t, mode) => setSelling({ ticket: t, mode }) : null}
               listed={listedOf(ticket)}
               coin={coin}
             />
@@ -374,7 +403,17 @@ export default function MyTickets() {
         </p>
       ) : null}
 
-      {selling ? <SellDialog ticket={selling} listed={listedOf(selling)} chainId={chainId} coin={coin} onClose={() => setSelling(null)} /> : null}
+      {selling && walletAddress ? (
+        <SellDialog
+          ticket={selling.ticket}
+          mode={selling.mode}
+          owner={walletAddress}
+          listed={listedOf(selling.ticket)}
+          chainId={chainId}
+          coin={coin}
+          onClose={() => setSelling(null)}
+        />
+      ) : null}
 
       {claiming ? (
         <ClaimDialog

@@ -14,6 +14,7 @@ import { startApp, type AppInstance } from "../support/processes";
 const PROMOTER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // #1, the demo promoter
 const FAN_A = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"); // #2, sells
 const FAN_B = getAddress("0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"); // #4, buys
+const FRIEND = getAddress("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"); // #5, gets it as a gift
 const NATIVE = "0x0000000000000000000000000000000000000000";
 
 describe.each(databaseBackends())("resale between two fans (database: %s)", (backend, createDatabase) => {
@@ -74,7 +75,7 @@ describe.each(databaseBackends())("resale between two fans (database: %s)", (bac
     throw new Error(`no ticket matching ${text} under My tickets`);
   }
 
-  it("fan A buys and lists a ticket; fan B buys it on the event page; it moves to B and the promoter's royalty is credited", async () => {
+  it("fan A buys and lists a ticket; fan B buys it on the event page (it moves to B, the promoter's royalty is credited), then gives it to a friend", async () => {
     const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
     const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address; escrow: Address; marketplace: Address } };
     const ticketContract = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
@@ -152,6 +153,24 @@ describe.each(databaseBackends())("resale between two fans (database: %s)", (bac
     await signIn(b);
     await waitForTicket(b, /#1/);
     expect(await b.getByTestId("ticket").first().innerText()).toMatch(/Aurora Nights[\s\S]*General Admission[\s\S]*#1[\s\S]*Your wallet/);
+
+    // B gives it to a friend: safeTransferFrom from B's wallet.
+    await b.getByRole("button", { name: "Transfer ticket #1 to a friend" }).click();
+    const transfer = b.getByRole("dialog", { name: /Transfer to a friend · ticket #1/ });
+    const connectB = transfer.getByRole("button", { name: "Connect wallet" });
+    const sendButton = transfer.getByRole("button", { name: "Send ticket" });
+    await connectB.or(sendButton).first().waitFor();
+    if (await connectB.isVisible()) {
+      await connectB.click();
+      await chooseTestWallet(b);
+    }
+    await transfer.getByLabel("Friend's wallet address").fill(FAN_B);
+    await sendButton.click();
+    await transfer.getByText("That is your own wallet.").waitFor();
+    await transfer.getByLabel("Friend's wallet address").fill(FRIEND);
+    await sendButton.click();
+    await transfer.getByText(/Ticket #1 was sent to 0x9965…A4dc/).waitFor({ timeout: 30_000 });
+    expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }))).toBe(FRIEND);
   });
 
   it("logged no browser errors", () => {
