@@ -106,13 +106,6 @@ export async function resaleQuote(contract: Address, tokenId: bigint): Promise<R
   };
 }
 
-/** Royalty, platform fee and the seller's share of `price` (floor division, as the contract computes them). */
-export function breakdown(price: bigint, royaltyBps: number, feeBps: number) {
-  const royalty = (price * BigInt(royaltyBps)) / 10_000n;
-  const fee = (price * BigInt(feeBps)) / 10_000n;
-  return { royalty, fee, seller: price - royalty - fee };
-}
-
 /**
  * Accepts a signed order into the book. Refusals (ResaleError): 400 malformed, wrong currency/amount,
  * signature not the seller's, price above the cap (with the cap), not approved, stale nonce, bad expiry;
