@@ -430,3 +430,53 @@ export const stripeDoubleEvents = pgTable(
   },
   (t) => [index("stripe_double_events_pending_idx").on(t.deliveredAt)],
 );
+
+// ---------------------------------------------------------------------------------------------------
+// Resale (issue 5, slice "resale"): the marketplace's off-chain order book
+// ---------------------------------------------------------------------------------------------------
+
+export const listingStatus = pgEnum("listing_status", ["open", "filled", "cancelled", "expired", "invalid"]);
+
+/**
+ * Signed Marketplace orders for whole tickets (IMarketplace.Order field for field, plus the seller's
+ * EIP-712 signature). Closed by the chain: OrderFilled / OrderCancelled / NonceIncremented logs, expiry,
+ * or the seller no longer owning / approving the ticket (invalid).
+ */
+export const listings = pgTable(
+  "listings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chainId: integer("chain_id").notNull(),
+    /** lower-case Marketplace proxy address (the EIP-712 verifying contract) */
+    marketplace: text("marketplace").notNull(),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id),
+    /** lower-case ConcertTicket address (order.token) */
+    contractAddress: text("contract_address").notNull(),
+    tokenId: numeric("token_id", { precision: 78, scale: 0 }).notNull(),
+    /** lower-case seller address (order.seller) */
+    seller: text("seller").notNull(),
+    sellerUserId: uuid("seller_user_id").references(() => users.id),
+    priceWei: numeric("price_wei", { precision: 78, scale: 0 }).notNull(),
+    /** the ticket's resale cap in wei when listed (null: uncapped) */
+    capWei: numeric("cap_wei", { precision: 78, scale: 0 }),
+    currency: text("currency").notNull(),
+    /** order.expiry, unix seconds */
+    expiry: bigint("expiry", { mode: "number" }).notNull(),
+    nonce: numeric("nonce", { precision: 78, scale: 0 }).notNull(),
+    salt: numeric("salt", { precision: 78, scale: 0 }).notNull(),
+    signature: text("signature").notNull(),
+    orderHash: text("order_hash").notNull(),
+    status: listingStatus("status").notNull().default("open"),
+    buyer: text("buyer"),
+    closedTx: text("closed_tx"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("listings_order_hash_key").on(t.chainId, t.orderHash),
+    index("listings_event_status_idx").on(t.eventId, t.status),
+    index("listings_token_idx").on(t.chainId, t.contractAddress, t.tokenId),
+  ],
+);

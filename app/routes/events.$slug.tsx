@@ -12,6 +12,9 @@ import { getEventBySlug } from "~/services/catalog.server";
 import { viemChain } from "~/services/chain.server";
 import { coinPrice, isStale, onChainTierPrices } from "~/services/prices.server";
 import { indexedBlock, tierAvailability } from "~/services/tickets.server";
+import { openListings } from "~/services/resale.server";
+import { getDb } from "../../db/client.server";
+import { ResaleSection } from "~/components/ResaleSection";
 
 /** The wallet checkout (wagmi + RainbowKit) is downloaded only when a fan clicks "Pay with wallet". */
 const WalletCheckout = lazy(() => import("~/components/WalletCheckout.client"));
@@ -29,11 +32,15 @@ export async function loader({ params }: LoaderFunctionArgs) {
   if (!event) throw new Response("We could not find this event.", { status: 404 });
   const chain = viemChain();
   const contract = event.contractAddress as Address | null;
-  const [availability, price, onChainPrices, cursor] = await Promise.all([
+  const [availability, price, onChainPrices, cursor, resale] = await Promise.all([
     tierAvailability(event.id),
     coinPrice(),
     contract ? onChainTierPrices(contract, event.tiers.length) : Promise.resolve(null),
     indexedBlock(event.chainId),
+    // Resale listings are checked on chain before they are shown; without the chain there is nothing safe to show.
+    getDb()
+      .then((db) => openListings(db, event.id))
+      .catch(() => null),
   ]);
   const fresh = price && !isStale(price) ? price : null;
   const tiers = event.tiers.map((tier) => {
@@ -68,6 +75,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
         : `Dollar amounts are the promoter's list prices: no live ${chain.nativeCurrency.symbol}/USD rate is available right now.`,
     indexedBlock: cursor,
     salesOpen,
+    resale,
   };
 }
 
@@ -191,6 +199,10 @@ export default function EventPage() {
             </Suspense>
           </div>
         </section>
+      ) : null}
+
+      {event.contractAddress && !cancelled ? (
+        <ResaleSection listings={data.resale} coin={coin} chainId={chainId} fiatOf={fiatOf} onBought={onPurchased} />
       ) : null}
 
       {event.contractAddress ? (

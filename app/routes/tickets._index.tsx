@@ -1,23 +1,36 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Dialog, DialogPanel, DialogTitle } from "@headlessui/react";
-import { Link, useFetcher, useLoaderData } from "@remix-run/react";
-import { useState } from "react";
-import { formatEventDate, shortAddress } from "~/lib/format";
+import { Link, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
+import { lazy, Suspense, useState } from "react";
+import type { Address } from "viem";
+import { formatEventDate, formatWei, shortAddress } from "~/lib/format";
 import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
 import { viemChain } from "~/services/chain.server";
 import { commitSession, requireUser } from "~/services/session.server";
 import { listMyTickets, type MyTicket } from "~/services/tickets.server";
+import { listingsOfSellers } from "~/services/resale.server";
 import { getDb } from "../../db/client.server";
+
+/** The sell dialog's wallet code (wagmi + RainbowKit) loads only when a fan clicks "Sell". */
+const SellTicket = lazy(() => import("~/components/SellTicket.client"));
+const TransferTicket = lazy(() => import("~/components/TransferTicket.client"));
 
 export const meta: MetaFunction = () => [{ title: "My tickets — TicketChain" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const mine = await listMyTickets(await getDb(), user);
+  const db = await getDb();
+  const mine = await listMyTickets(db, user);
+  // Open resale listings of the fan's own wallet (checked on chain; none shown when the chain is unreachable).
+  const listed = user.walletAddress ? await listingsOfSellers(db, [user.walletAddress]).catch(() => []) : [];
+  const chain = viemChain();
   return Response.json(
     {
       user: { email: user.email, walletAddress: user.walletAddress },
-      chainName: viemChain().name,
+      chainName: chain.name,
+      chainId: chain.id,
+      coin: chain.nativeCurrency.symbol,
+      listings: listed.map((l) => ({ id: l.id, key: ticketKey(l.contractAddress, l.tokenId), priceWei: l.priceWei })),
       ...mine,
     },
     { headers: await commitSession(request) },
@@ -27,6 +40,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 type LoaderData = {
   user: { email: string | null; walletAddress: string | null };
   chainName: string;
+  chainId: number;
+  coin: string;
+  listings: Array<{ id: string; key: string; priceWei: string }>;
   tickets: MyTicket[];
   embeddedAddress: string | null;
   walletAddress: string | null;
@@ -55,7 +71,24 @@ function StatusBadge({ status }: { status: TicketStatus }) {
   );
 }
 
-function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTicket) => void }) {
+interface Listed {
+  id: string;
+  priceWei: string;
+}
+
+function TicketCard({
+  ticket,
+  onClaim,
+  onSell,
+  listed,
+  coin,
+}: {
+  ticket: MyTicket;
+  onClaim: (t: MyTicket) => void;
+  onSell: ((t: MyTicket, mode: "sell" | "transfer") => void) | null;
+  listed: Listed | null;
+  coin: string;
+}) {
   return (
     <li className="flex flex-col overflow-hidden rounded-2xl border border-zinc-200 bg-white shadow-sm" data-testid="ticket">
       <div className="flex items-start justify-between gap-3 border-b border-dashed border-zinc-200 p-5">
@@ -101,7 +134,32 @@ function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTick
             Claim to my wallet
           </button>
         ) : null}
+        {onSell ? (
+          <button
+            type="button"
+            onClick={() => onSell(ticket, "transfer")}
+            aria-label={`Transfer ticket #${ticket.tokenId} to a friend`}
+            className="rounded-lg px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Transfer to a friend
+          </button>
+        ) : null}
+        {onSell ? (
+          <button
+            type="button"
+            onClick={() => onSell(ticket, "sell")}
+            aria-label={`${listed ? "Manage listing of" : "Sell"} ticket #${ticket.tokenId}`}
+            className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            {listed ? "Manage listing" : "Sell"}
+          </button>
+        ) : null}
       </div>
+      {listed ? (
+        <p className="bg-brand-50 px-5 py-2 text-sm text-brand-900" data-testid="listed">
+          Listed for resale at {formatWei(listed.priceWei, coin)}
+        </p>
+      ) : null}
       {ticket.status === "refundable" ? (
         <p className="bg-amber-50 px-5 py-2 text-sm text-amber-900">This event was cancelled: the ticket's price can be refunded.</p>
       ) : null}
@@ -197,9 +255,94 @@ function ClaimDialog({
   );
 }
 
+function SellDialog({
+  ticket,
+  mode,
+  owner,
+  listed,
+  chainId,
+  coin,
+  onClose,
+}: {
+  ticket: MyTicket;
+  mode: "sell" | "transfer";
+  owner: string;
+  listed: Listed | null;
+  chainId: number;
+  coin: string;
+  onClose: () => void;
+}) {
+  const revalidator = useRevalidator();
+  const [done, setDone] = useState<string | null>(null);
+  // What the dialog was opened for (the page reloads its data after listing; the dialog keeps its purpose).
+  const [opened] = useState(listed);
+  return (
+    <Dialog open onClose={onClose} className="relative z-50">
+      <div className="fixed inset-0 bg-zinc-900/40" aria-hidden="true" />
+      <div className="fixed inset-0 flex items-end justify-center overflow-y-auto p-4 sm:items-center">
+        <DialogPanel className="w-full max-w-md rounded-2xl bg-white p-6 shadow-xl">
+          <DialogTitle className="text-lg font-semibold">
+            {mode === "transfer" ? "Transfer to a friend" : opened ? "Your listing" : "Sell"} · ticket #{ticket.tokenId}
+          </DialogTitle>
+          <p className="mt-1 text-sm text-zinc-600">
+            {ticket.eventName} · {ticket.tierName ?? "Ticket"}
+          </p>
+          <div className="mt-4">
+            {done ? (
+              <div role="status" className="space-y-3">
+                <p className="rounded-lg bg-emerald-50 p-3 text-sm text-emerald-900">✓ {done}</p>
+                <button type="button" onClick={onClose} className="w-full rounded-lg bg-brand-700 px-4 py-2.5 text-sm font-semibold text-white hover:bg-brand-600">
+                  Done
+                </button>
+              </div>
+            ) : (
+              <Suspense fallback={<p className="text-sm text-zinc-600" aria-busy="true">Loading wallet…</p>}>
+                {mode === "transfer" ? (
+                  <TransferTicket
+                    contract={ticket.contractAddress as Address}
+                    tokenId={ticket.tokenId}
+                    owner={owner as Address}
+                    chainId={chainId}
+                    listed={Boolean(opened)}
+                    onDone={(message) => {
+                      setDone(message);
+                      revalidator.revalidate();
+                    }}
+                  />
+                ) : (
+                <SellTicket
+                  contract={ticket.contractAddress as Address}
+                  tokenId={ticket.tokenId}
+                  chainId={chainId}
+                  coin={coin}
+                  listingId={opened?.id ?? null}
+                  onDone={(message) => {
+                    setDone(message);
+                    revalidator.revalidate();
+                  }}
+                />
+                )}
+              </Suspense>
+            )}
+          </div>
+          {!done ? (
+            <button type="button" onClick={onClose} className="mt-4 w-full rounded-lg border border-zinc-300 px-4 py-2.5 text-sm font-semibold hover:bg-zinc-50">
+              Close
+            </button>
+          ) : null}
+        </DialogPanel>
+      </div>
+    </Dialog>
+  );
+}
+
 export default function MyTickets() {
-  const { tickets, user, walletAddress, embeddedAddress, chainName } = useLoaderData<LoaderData>();
+  const { tickets, user, walletAddress, embeddedAddress, chainName, chainId, coin, listings } = useLoaderData<LoaderData>();
   const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
+  const [selling, setSelling] = useState<{ ticket: MyTicket; mode: "sell" | "transfer" } | null>(null);
+  const listedOf = (t: MyTicket) => listings.find((l) => l.key === ticketKey(t.contractAddress, t.tokenId)) ?? null;
+  // Resale from the fan's own wallet (the one they signed in with); TicketChain-kept tickets are claimed first.
+  const sellable = (t: MyTicket) => t.status === "valid" && !t.heldByPlatform && Boolean(walletAddress);
   const claimable = tickets.filter((t) => t.claimable);
   const signedInAs = walletAddress ? shortAddress(walletAddress) : user.email;
 
@@ -242,7 +385,14 @@ export default function MyTickets() {
       ) : (
         <ul className="mt-6 grid gap-4 sm:grid-cols-2" aria-label="Tickets">
           {tickets.map((ticket) => (
-            <TicketCard key={ticketKey(ticket.contractAddress, ticket.tokenId)} ticket={ticket} onClaim={(t) => setClaiming([t])} />
+            <TicketCard
+              key={ticketKey(ticket.contractAddress, ticket.tokenId)}
+              ticket={ticket}
+              onClaim={(t) => setClaiming([t])}
+              onSell={sellable(ticket) ? (t, mode) => setSelling({ ticket: t, mode }) : null}
+              listed={listedOf(ticket)}
+              coin={coin}
+            />
           ))}
         </ul>
       )}
@@ -251,6 +401,18 @@ export default function MyTickets() {
         <p className="mt-8 text-xs text-zinc-500">
           Wallet TicketChain keeps for you: <span className="font-mono">{embeddedAddress}</span>
         </p>
+      ) : null}
+
+      {selling && walletAddress ? (
+        <SellDialog
+          ticket={selling.ticket}
+          mode={selling.mode}
+          owner={walletAddress}
+          listed={listedOf(selling.ticket)}
+          chainId={chainId}
+          coin={coin}
+          onClose={() => setSelling(null)}
+        />
       ) : null}
 
       {claiming ? (

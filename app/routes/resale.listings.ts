@@ -1,0 +1,21 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { createListing, resaleResponse, ResaleError } from "~/services/resale.server";
+import { requireUser } from "~/services/session.server";
+import { getDb } from "../../db/client.server";
+
+/**
+ * POST /resale/listings — put a signed Marketplace order in the resale book.
+ * JSON `{ order: { seller, token, tokenId, amount, price, currency, expiry, nonce, salt }, signature }`
+ * (uint fields as decimal strings). 201 `{ id, orderHash }`; 400 / 403 / 409 `{ error }` (a price above
+ * the cap also carries `capWei`).
+ */
+export async function action({ request }: ActionFunctionArgs) {
+  if (request.method !== "POST") return Response.json({ error: "Use POST." }, { status: 405 });
+  const user = await requireUser(request);
+  return resaleResponse(async () => {
+    const body = await request.json().catch(() => {
+      throw new ResaleError(400, "Send the order and signature as JSON.");
+    });
+    return createListing(await getDb(), user, body);
+  }, 201);
+}

@@ -1,0 +1,375 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { getAddress, isAddressEqual, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { z } from "zod";
+import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
+import { hashOrder, NATIVE_CURRENCY, orderTypedData, type Order } from "~/lib/orders";
+import type { Db } from "../../db/client.server";
+import { events, listings, tickets, ticketTiers } from "../../db/schema";
+import type { SessionUser } from "./session.server";
+import { currentDeployment, publicClient } from "./chain.server";
+
+/**
+ * Resale of whole tickets: an off-chain order book (the `listings` table) of EIP-712 orders signed by
+ * sellers for the Marketplace contract, settled on chain by the buyer's `fill`. The chain is the
+ * authority: a listing is accepted only when the seller owns the ticket, approved the marketplace, signed
+ * exactly this order, and the price is within the promoter's cap; before it is shown and before a buyer
+ * fills it, it is checked again (filled, cancelled, nonce moved, expired, owner changed → closed).
+ */
+
+const MAX_UINT = (1n << 256n) - 1n;
+const uint = z.string().regex(/^\d{1,78}$/, "must be a whole number").transform((v) => BigInt(v));
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address").transform((v) => getAddress(v));
+
+/** The body of POST /resale/listings: the order exactly as signed, and the signature. */
+export const ListingInput = z.object({
+  order: z.object({
+    seller: address,
+    token: address,
+    tokenId: uint,
+    amount: uint,
+    price: uint,
+    currency: address,
+    expiry: uint,
+    nonce: uint,
+    salt: uint,
+  }),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte signature"),
+});
+export type ListingInput = z.input<typeof ListingInput>;
+
+/** A refusal with the HTTP status and message the API answers. */
+export class ResaleError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function setup() {
+  const deployment = currentDeployment();
+  if (!deployment) throw new ResaleError(503, "The marketplace is not deployed on this chain yet.");
+  return { client: publicClient(), marketplace: deployment.marketplace, escrow: deployment.escrow, chainId: deployment.chainId };
+}
+
+/** What a seller sees before signing: cap, fee and royalty on a price, and what they need to do first. */
+export interface ResaleQuote {
+  contract: Address;
+  tokenId: string;
+  owner: Address;
+  marketplace: Address;
+  chainId: number;
+  /** the ticket's resale cap in wei; null when the promoter set none */
+  capWei: string | null;
+  /** face value (tier price) in wei */
+  faceValueWei: string;
+  royaltyBps: number;
+  feeBps: number;
+  approved: boolean;
+  nonce: string;
+  /** latest expiry an order may carry: the show's start (unix seconds) */
+  latestExpiry: number;
+}
+
+/** Reads the resale terms of one ticket from the chain (owner, approval, cap, royalty rate, fee, nonce). */
+export async function resaleQuote(contract: Address, tokenId: bigint): Promise<ResaleQuote> {
+  const { client, marketplace, chainId } = setup();
+  const probe = 10_000n; // royalty on 10,000 wei = royalty in basis points
+  const ticket = { address: contract, abi: concertTicketAbi } as const;
+  let terms;
+  try {
+    terms = await client.readContract({ ...ticket, functionName: "resaleTerms", args: [tokenId, marketplace, probe] });
+  } catch {
+    throw new ResaleError(404, "This ticket does not exist on chain.");
+  }
+  const [fee, nonce, startsAt, data] = await Promise.all([
+    client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: "platformFee" }),
+    client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: "nonces", args: [terms.owner] }),
+    client.readContract({ ...ticket, functionName: "startsAt" }),
+    client.readContract({ ...ticket, functionName: "ticketData", args: [tokenId] }),
+  ]);
+  return {
+    contract,
+    tokenId: tokenId.toString(),
+    owner: getAddress(terms.owner),
+    marketplace,
+    chainId,
+    capWei: terms.cap === MAX_UINT ? null : terms.cap.toString(),
+    faceValueWei: data.price.toString(),
+    royaltyBps: Number(terms.royalty),
+    feeBps: Number(fee[0]),
+    approved: terms.operatorApproved,
+    nonce: nonce.toString(),
+    latestExpiry: Number(startsAt),
+  };
+}
+
+/**
+ * Accepts a signed order into the book. Refusals (ResaleError): 400 malformed, wrong currency/amount,
+ * signature not the seller's, price above the cap (with the cap), not approved, stale nonce, bad expiry;
+ * 403 when the seller is not the signed-in user's wallet or does not own the ticket; 409 already listed.
+ */
+export async function createListing(db: Db, user: SessionUser, body: unknown) {
+  const parsed = ListingInput.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ResaleError(400, `Invalid listing: ${issue.path.join(".")} ${issue.message}.`);
+  }
+  const { order: o, signature } = parsed.data;
+  const order: Order = o;
+  const { client, marketplace, chainId } = setup();
+
+  if (order.amount !== 1n) throw new ResaleError(400, "A ticket listing offers exactly one ticket (amount 1).");
+  if (!isAddressEqual(order.currency, NATIVE_CURRENCY)) {
+    throw new ResaleError(400, "Tickets are resold for the chain's native coin only (the resale cap is in wei).");
+  }
+  const [event] = await db
+    .select({ id: events.id, status: events.status, startsAt: events.startsAt })
+    .from(events)
+    .where(and(eq(events.chainId, chainId), sql`lower(${events.contractAddress}) = ${order.token.toLowerCase()}`));
+  if (!event) throw new ResaleError(400, "This is not a TicketChain ticket contract on this chain.");
+  if (event.status !== "published") throw new ResaleError(400, "Tickets of this event cannot be resold (it is not on sale or was cancelled).");
+
+  // The signature must be the seller's, over exactly this order for this marketplace.
+  const signer = await recoverTypedDataAddress({ ...orderTypedData(order, chainId, marketplace), signature: signature as Hex }).catch(() => null);
+  if (!signer || !isAddressEqual(signer, order.seller)) {
+    throw new ResaleError(400, "The signature does not match the seller of this order.");
+  }
+  if (!user.walletAddress || !isAddressEqual(user.walletAddress as Address, order.seller)) {
+    throw new ResaleError(403, "You can only list tickets held by the wallet you are signed in with.");
+  }
+
+  const ticket = { address: order.token, abi: concertTicketAbi } as const;
+  let terms;
+  try {
+    terms = await client.readContract({ ...ticket, functionName: "resaleTerms", args: [order.tokenId, marketplace, order.price] });
+  } catch {
+    throw new ResaleError(400, `Ticket #${order.tokenId} does not exist.`);
+  }
+  if (!isAddressEqual(terms.owner, order.seller)) throw new ResaleError(403, `You do not own ticket #${order.tokenId}.`);
+  if (terms.cap !== MAX_UINT && order.price > terms.cap) {
+    throw new ResaleError(400, `The price is above the promoter's resale cap of ${terms.cap} wei.`, { capWei: terms.cap.toString() });
+  }
+  const [[feeBps], nonce, checkedIn] = await Promise.all([
+    client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: "platformFee" }),
+    client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: "nonces", args: [order.seller] }),
+    client.readContract({ ...ticket, functionName: "isCheckedIn", args: [order.tokenId] }),
+  ]);
+  if (checkedIn) throw new ResaleError(400, "A checked-in ticket cannot be resold.");
+  if (terms.royalty + (order.price * BigInt(feeBps)) / 10_000n > order.price) {
+    throw new ResaleError(400, "The price does not cover the royalty and platform fee.");
+  }
+  if (!terms.operatorApproved) {
+    throw new ResaleError(400, "Allow the marketplace to transfer your tickets first (one approval per event).");
+  }
+  if (order.nonce !== nonce) throw new ResaleError(400, `The order's nonce is ${order.nonce}; your current marketplace nonce is ${nonce}.`);
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const startsAt = BigInt(Math.floor(event.startsAt.getTime() / 1000));
+  if (order.expiry <= now + 60n || order.expiry > startsAt) {
+    throw new ResaleError(400, "The listing must expire in the future and no later than the start of the show.");
+  }
+
+  const orderHash = hashOrder(order, chainId, marketplace).toLowerCase();
+  const contract = order.token.toLowerCase();
+  return db.transaction(async (tx) => {
+    // One open listing per ticket: a second one would only confuse buyers (the first fill closes both).
+    const open = await tx
+      .select({ id: listings.id })
+      .from(listings)
+      .where(and(eq(listings.chainId, chainId), eq(listings.contractAddress, contract), eq(listings.tokenId, order.tokenId.toString()), eq(listings.status, "open")))
+      .for("update");
+    if (open.length) throw new ResaleError(409, `Ticket #${order.tokenId} is already listed. Cancel that listing first.`);
+    const [row] = await tx
+      .insert(listings)
+      .values({
+        chainId,
+        marketplace: marketplace.toLowerCase(),
+        eventId: event.id,
+        contractAddress: contract,
+        tokenId: order.tokenId.toString(),
+        seller: order.seller.toLowerCase(),
+        sellerUserId: user.id,
+        priceWei: order.price.toString(),
+        capWei: terms.cap === MAX_UINT ? null : terms.cap.toString(),
+        currency: order.currency.toLowerCase(),
+        expiry: Number(order.expiry),
+        nonce: order.nonce.toString(),
+        salt: order.salt.toString(),
+        signature: signature.toLowerCase(),
+        orderHash,
+      })
+      .onConflictDoNothing()
+      .returning({ id: listings.id, orderHash: listings.orderHash });
+    if (!row) throw new ResaleError(409, "This exact order is already in the book.");
+    return row;
+  });
+}
+
+type ListingRow = typeof listings.$inferSelect;
+
+/** The order a listing row stands for (what the seller signed). */
+export function orderOf(row: ListingRow): Order {
+  return {
+    seller: getAddress(row.seller),
+    token: getAddress(row.contractAddress),
+    tokenId: BigInt(row.tokenId),
+    amount: 1n,
+    price: BigInt(row.priceWei),
+    currency: getAddress(row.currency),
+    expiry: BigInt(row.expiry),
+    nonce: BigInt(row.nonce),
+    salt: BigInt(row.salt),
+  };
+}
+
+/**
+ * Closes open listings from the indexer's chain_logs: OrderFilled → filled (with the buyer),
+ * OrderCancelled → cancelled, NonceIncremented past the order's nonce → cancelled; expiry → expired.
+ */
+export async function reconcileListings(db: Db, chainId: number) {
+  await db.execute(sql`
+    update ${listings} l set status = 'filled', buyer = c.args->>'buyer', closed_tx = c.tx_hash, closed_at = now()
+    from chain_logs c
+    where l.status = 'open' and l.chain_id = ${chainId} and c.chain_id = l.chain_id and c.address = l.marketplace
+      and c.event_name = 'OrderFilled' and lower(c.args->>'orderHash') = l.order_hash`);
+  await db.execute(sql`
+    update ${listings} l set status = 'cancelled', closed_tx = c.tx_hash, closed_at = now()
+    from chain_logs c
+    where l.status = 'open' and l.chain_id = ${chainId} and c.chain_id = l.chain_id and c.address = l.marketplace
+      and c.event_name = 'OrderCancelled' and lower(c.args->>'orderHash') = l.order_hash`);
+  await db.execute(sql`
+    update ${listings} l set status = 'cancelled', closed_tx = c.tx_hash, closed_at = now()
+    from chain_logs c
+    where l.status = 'open' and l.chain_id = ${chainId} and c.chain_id = l.chain_id and c.address = l.marketplace
+      and c.event_name = 'NonceIncremented' and c.args->>'seller' = l.seller
+      and (c.args->>'newNonce')::numeric > l.nonce`);
+  await db.execute(sql`
+    update ${listings} set status = 'expired', closed_at = now()
+    where status = 'open' and chain_id = ${chainId} and expiry < extract(epoch from now())`);
+}
+
+/**
+ * Checks one open listing against the chain and closes it when it can no longer be filled. Returns the
+ * listing's status after the check.
+ */
+export async function checkListing(db: Db, row: ListingRow): Promise<ListingRow["status"]> {
+  if (row.status !== "open") return row.status;
+  const { client, marketplace } = setup();
+  const hash = row.orderHash as Hex;
+  const market = { address: marketplace, abi: marketplaceAbi } as const;
+  const [filled, cancelled, nonce, terms] = await Promise.all([
+    client.readContract({ ...market, functionName: "filled", args: [hash] }),
+    client.readContract({ ...market, functionName: "cancelled", args: [hash] }),
+    client.readContract({ ...market, functionName: "nonces", args: [getAddress(row.seller)] }),
+    client
+      .readContract({ address: getAddress(row.contractAddress), abi: concertTicketAbi, functionName: "resaleTerms", args: [BigInt(row.tokenId), marketplace, BigInt(row.priceWei)] })
+      .catch(() => null),
+  ]);
+  let status: ListingRow["status"] = "open";
+  if (filled > 0n) status = "filled";
+  else if (cancelled || nonce !== BigInt(row.nonce)) status = "cancelled";
+  else if (row.expiry * 1000 < Date.now()) status = "expired";
+  else if (!terms || !isAddressEqual(terms.owner, getAddress(row.seller)) || !terms.operatorApproved) status = "invalid";
+  if (status !== "open") {
+    await db
+      .update(listings)
+      .set({ status, closedAt: new Date() })
+      .where(and(eq(listings.id, row.id), eq(listings.status, "open")));
+  }
+  return status;
+}
+
+export interface ListingView {
+  id: string;
+  contractAddress: Address;
+  tokenId: string;
+  tierName: string | null;
+  seller: Address;
+  priceWei: string;
+  capWei: string | null;
+  expiry: number;
+  orderHash: string;
+}
+
+function view(row: ListingRow, tierName: string | null): ListingView {
+  return {
+    id: row.id,
+    contractAddress: getAddress(row.contractAddress),
+    tokenId: row.tokenId,
+    tierName,
+    seller: getAddress(row.seller),
+    priceWei: row.priceWei,
+    capWei: row.capWei,
+    expiry: row.expiry,
+    orderHash: row.orderHash,
+  };
+}
+
+/** Open listings of an event, cheapest first, each checked against the chain (closed ones drop out). */
+export async function openListings(db: Db, eventId: string, limit = 50): Promise<ListingView[]> {
+  const rows = await db
+    .select({ listing: listings, tierName: ticketTiers.name })
+    .from(listings)
+    .leftJoin(tickets, and(eq(tickets.chainId, listings.chainId), eq(tickets.contractAddress, listings.contractAddress), eq(tickets.tokenId, listings.tokenId)))
+    .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, listings.eventId), eq(ticketTiers.position, tickets.tierPosition)))
+    .where(and(eq(listings.eventId, eventId), eq(listings.status, "open")))
+    .orderBy(asc(sql`${listings.priceWei}`), asc(listings.createdAt))
+    .limit(limit);
+  if (rows.length === 0) return [];
+  await reconcileListings(db, rows[0]!.listing.chainId);
+  const out: ListingView[] = [];
+  for (const { listing, tierName } of rows) {
+    if ((await checkListing(db, listing)) === "open") out.push(view(listing, tierName));
+  }
+  return out;
+}
+
+/** Open listings by these sellers (a fan's own wallet), keyed by "contract:tokenId". */
+export async function listingsOfSellers(db: Db, sellers: string[]) {
+  const lower = sellers.map((s) => s.toLowerCase());
+  if (!lower.length) return [];
+  const rows = await db.select().from(listings).where(and(inArray(listings.seller, lower), eq(listings.status, "open")));
+  const out: ListingView[] = [];
+  for (const row of rows) if ((await checkListing(db, row)) === "open") out.push(view(row, null));
+  return out;
+}
+
+/**
+ * What a buyer needs to fill a listing: the order and signature, after checking it is still open on
+ * chain. Throws 404 for an unknown id, 409 when it closed.
+ */
+export async function listingForFill(db: Db, id: string) {
+  if (!z.string().uuid().safeParse(id).success) throw new ResaleError(404, "No such listing.");
+  const [row] = await db.select().from(listings).where(eq(listings.id, id));
+  if (!row) throw new ResaleError(404, "No such listing.");
+  const status = await checkListing(db, row);
+  if (status !== "open") throw new ResaleError(409, `This listing is no longer available (${status}).`);
+  const order = orderOf(row);
+  return {
+    id: row.id,
+    marketplace: getAddress(row.marketplace),
+    chainId: row.chainId,
+    signature: row.signature as Hex,
+    order: Object.fromEntries(Object.entries(order).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])) as Record<keyof Order, string>,
+  };
+}
+
+/** Re-reads a listing's state from the chain (after a fill or cancel the browser just sent). */
+export async function refreshListing(db: Db, id: string) {
+  if (!z.string().uuid().safeParse(id).success) throw new ResaleError(404, "No such listing.");
+  const [row] = await db.select().from(listings).where(eq(listings.id, id));
+  if (!row) throw new ResaleError(404, "No such listing.");
+  return { id: row.id, status: await checkListing(db, row) };
+}
+
+/** Runs an API handler; a ResaleError becomes a JSON answer with its status (and details such as the cap). */
+export async function resaleResponse(run: () => Promise<unknown>, status = 200): Promise<Response> {
+  try {
+    return Response.json(await run(), { status });
+  } catch (error) {
+    if (error instanceof ResaleError) return Response.json({ error: error.message, ...error.details }, { status: error.status });
+    throw error;
+  }
+}

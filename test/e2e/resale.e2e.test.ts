@@ -1,0 +1,179 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { createPublicClient, getAddress, http, parseEther, parseEventLogs, type Address } from "viem";
+import { hardhat } from "viem/chains";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { concertTicketAbi, marketplaceAbi, paymentEscrowAbi, ticketFactoryAbi } from "../../app/contracts/abi";
+import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
+import { injectedWalletScript } from "../support/injected-wallet";
+import { databaseBackends, type TestDatabase } from "../support/databases";
+import { startApp, type AppInstance } from "../support/processes";
+
+const PROMOTER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // #1, the demo promoter
+const FAN_A = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"); // #2, sells
+const FAN_B = getAddress("0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"); // #4, buys
+const FRIEND = getAddress("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"); // #5, gets it as a gift
+const NATIVE = "0x0000000000000000000000000000000000000000";
+
+describe.each(databaseBackends())("resale between two fans (database: %s)", (backend, createDatabase) => {
+  let database: TestDatabase;
+  let dataDir: string;
+  let app: AppInstance;
+  let browser: Browser;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    const executablePath = await findChromium();
+    dataDir = mkdtempSync(path.join(tmpdir(), "ticketchain-resale-"));
+    database = await createDatabase();
+    app = await startApp(dataDir, { DATABASE_URL: database.databaseUrl ?? "" });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await database?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function newPage(account: Address): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
+    await context.addInitScript(injectedWalletScript({ rpcUrl: app.chainUrl, account, chainId: 31337 }));
+    const page = await context.newPage();
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    return page;
+  }
+
+  async function chooseTestWallet(page: Page) {
+    const dialog = page.getByRole("dialog").filter({ has: page.getByRole("button", { name: /Test Wallet/ }) });
+    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
+    await dialog.waitFor({ state: "detached" });
+  }
+
+  async function signIn(page: Page) {
+    await page.goto(`${app.url}/login`);
+    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
+    await dialog.getByRole("button", { name: "Sign message" }).click();
+    await page.waitForURL(/\/tickets$/);
+  }
+
+  /** Reloads My tickets until the indexer shows a ticket with this text. */
+  async function waitForTicket(page: Page, text: RegExp) {
+    for (let i = 0; i < 40; i++) {
+      if ((await page.getByTestId("ticket").filter({ hasText: text }).count()) > 0) return;
+      await page.waitForTimeout(500);
+      await page.reload();
+    }
+    throw new Error(`no ticket matching ${text} under My tickets`);
+  }
+
+  it("fan A buys and lists a ticket; fan B buys it on the event page (it moves to B, the promoter's royalty is credited), then gives it to a friend", async () => {
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address; escrow: Address; marketplace: Address } };
+    const ticketContract = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+
+    // Fan A buys one General Admission ticket with the wallet.
+    const a = await newPage(FAN_A);
+    await a.goto(`${app.url}/events/aurora-nights-demo`);
+    await a.getByRole("button", { name: "Pay with wallet: General Admission" }).click();
+    const checkout = a.getByRole("region", { name: "Pay with wallet · General Admission" });
+    await checkout.getByRole("button", { name: "Connect wallet" }).click();
+    await chooseTestWallet(a);
+    await checkout.getByRole("button", { name: "Pay 180 ETH" }).click();
+    await checkout.getByRole("status").getByText("You have 1 ticket: #1").waitFor({ timeout: 30_000 });
+
+    // … signs in and sells it from My tickets.
+    await signIn(a);
+    await waitForTicket(a, /#1/);
+    await a.getByRole("button", { name: "Sell ticket #1" }).click();
+    const dialog = a.getByRole("dialog", { name: /Sell · ticket #1/ });
+    await dialog.getByTestId("resale-cap").waitFor();
+    expect(await dialog.getByTestId("resale-cap").innerText()).toBe("198 ETH"); // 110 % of 180 ETH
+    const connect = dialog.getByRole("button", { name: "Connect wallet" });
+    const allow = dialog.getByRole("button", { name: "Allow marketplace" });
+    await connect.or(allow).first().waitFor();
+    if (await connect.isVisible()) {
+      await connect.click();
+      await chooseTestWallet(a);
+    }
+    const price = dialog.getByLabel(/Your price/);
+    await price.fill("199");
+    expect(await dialog.getByText("The promoter caps resale at 198 ETH.").count()).toBe(1);
+    await price.fill("190");
+    const breakdown = await dialog.getByTestId("resale-breakdown").innerText();
+    expect(breakdown).toMatch(/Royalty to the promoter \(5 %\)\s+− 9\.5 ETH/);
+    expect(breakdown).toMatch(/You receive/);
+    mkdirSync("test-results", { recursive: true });
+    await a.screenshot({ path: `test-results/resale-sell-dialog-${backend}.png` });
+    await allow.click();
+    await dialog.getByRole("button", { name: "Sign and list" }).click({ timeout: 30_000 });
+    await dialog.getByText("Ticket #1 is listed for 190 ETH.").waitFor({ timeout: 30_000 });
+    expect(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "isApprovedForAll", args: [FAN_A, health.contracts.marketplace] })).toBe(true);
+    await dialog.getByRole("button", { name: "Done" }).click();
+    await a.getByTestId("listed").getByText("Listed for resale at 190 ETH").waitFor();
+
+    // Fan B finds it on the event page and buys it.
+    const escrow = { address: health.contracts.escrow, abi: paymentEscrowAbi } as const;
+    const royaltyBefore = await client.readContract({ ...escrow, functionName: "credits", args: [PROMOTER, NATIVE] });
+    const b = await newPage(FAN_B);
+    await b.goto(`${app.url}/events/aurora-nights-demo`);
+    const resale = b.getByRole("region", { name: "Resale" });
+    const listing = resale.getByTestId("resale-listing");
+    expect(await listing.count()).toBe(1);
+    expect(await listing.innerText()).toMatch(/General Admission · #1[\s\S]*Sold by 0x3C44…93BC · cap 198 ETH[\s\S]*190 ETH/);
+    await resale.scrollIntoViewIfNeeded();
+    await b.screenshot({ path: `test-results/resale-list-${backend}.png`, fullPage: true });
+    await listing.getByRole("button", { name: "Buy ticket #1 for 190 ETH" }).click();
+    await listing.getByRole("button", { name: "Connect wallet" }).click();
+    await chooseTestWallet(b);
+    await listing.getByRole("button", { name: "Pay 190 ETH" }).click();
+    await resale.getByRole("status").getByText(/Ticket #1 is yours/).waitFor({ timeout: 30_000 });
+
+    // The chain agrees: B owns it; the escrow credited the promoter's 5 % royalty (Credited log in the fill).
+    expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }))).toBe(FAN_B);
+    const royaltyAfter = await client.readContract({ ...escrow, functionName: "credits", args: [PROMOTER, NATIVE] });
+    expect(royaltyAfter - royaltyBefore).toBe(parseEther("9.5"));
+    const fills = await client.getContractEvents({ address: health.contracts.marketplace, abi: marketplaceAbi, eventName: "OrderFilled", fromBlock: 0n });
+    expect(fills).toHaveLength(1);
+    const receipt = await client.getTransactionReceipt({ hash: fills[0]!.transactionHash });
+    const credited = parseEventLogs({ abi: paymentEscrowAbi, logs: receipt.logs, eventName: "Credited" });
+    expect(credited.map((c) => [getAddress(c.args.payee), c.args.amount])).toContainEqual([PROMOTER, parseEther("9.5")]);
+
+    // The listing is gone from the event page, and the ticket is under B's My tickets.
+    await b.reload();
+    expect(await b.getByRole("region", { name: "Resale" }).getByTestId("resale-listing").count()).toBe(0);
+    await signIn(b);
+    await waitForTicket(b, /#1/);
+    expect(await b.getByTestId("ticket").first().innerText()).toMatch(/Aurora Nights[\s\S]*General Admission[\s\S]*#1[\s\S]*Your wallet/);
+
+    // B gives it to a friend: safeTransferFrom from B's wallet.
+    await b.getByRole("button", { name: "Transfer ticket #1 to a friend" }).click();
+    const transfer = b.getByRole("dialog", { name: /Transfer to a friend · ticket #1/ });
+    const connectB = transfer.getByRole("button", { name: "Connect wallet" });
+    const sendButton = transfer.getByRole("button", { name: "Send ticket" });
+    await connectB.or(sendButton).first().waitFor();
+    if (await connectB.isVisible()) {
+      await connectB.click();
+      await chooseTestWallet(b);
+    }
+    await transfer.getByLabel("Friend's wallet address").fill(FAN_B);
+    await sendButton.click();
+    await transfer.getByText("That is your own wallet.").waitFor();
+    await transfer.getByLabel("Friend's wallet address").fill(FRIEND);
+    await sendButton.click();
+    await transfer.getByText(/Ticket #1 was sent to 0x9965…A4dc/).waitFor({ timeout: 30_000 });
+    expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }))).toBe(FRIEND);
+  });
+
+  it("logged no browser errors", () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
