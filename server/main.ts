@@ -177,6 +177,10 @@ async function main() {
     log,
   });
   cleanups.push(() => paymentsRuntime.stop());
+  // 7. door check-ins reach the chain in batches (ConcertTicket.checkIn by the server signer)
+  const { startCheckInBatches } = await import("../app/services/door-runtime.server");
+  const doorRuntime = startCheckInBatches({ handle: db, log });
+  cleanups.push(() => doorRuntime.stop());
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`\n  TicketChain is running at http://${shownHost}:${config.PORT}\n`);
 }

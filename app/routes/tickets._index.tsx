@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Dialog, DialogPanel, DialogTitle } from "@headlessui/react";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
+import { DoorPassDialog } from "~/components/DoorPassDialog";
 import { formatEventDate, shortAddress } from "~/lib/format";
 import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
 import { viemChain } from "~/services/chain.server";
@@ -18,6 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       user: { email: user.email, walletAddress: user.walletAddress },
       chainName: viemChain().name,
+      chainId: viemChain().id,
       ...mine,
     },
     { headers: await commitSession(request) },
@@ -27,6 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 type LoaderData = {
   user: { email: string | null; walletAddress: string | null };
   chainName: string;
+  chainId: number;
   tickets: MyTicket[];
   embeddedAddress: string | null;
   walletAddress: string | null;
@@ -55,7 +58,7 @@ function StatusBadge({ status }: { status: TicketStatus }) {
   );
 }
 
-function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTicket) => void }) {
+function TicketCard({ ticket, onClaim, onShow }: { ticket: MyTicket; onClaim: (t: MyTicket) => void; onShow: (t: MyTicket) => void }) {
   return (
     <li className="flex flex-col overflow-hidden rounded-2xl border border-zinc-200 bg-white shadow-sm" data-testid="ticket">
       <div className="flex items-start justify-between gap-3 border-b border-dashed border-zinc-200 p-5">
@@ -92,6 +95,16 @@ function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTick
           <dt className="text-zinc-500">Held in</dt>
           <dd className="font-medium">{ticket.heldByPlatform ? "Kept by TicketChain" : "Your wallet"}</dd>
         </dl>
+        <div className="flex flex-wrap gap-2">
+        {ticket.status === "valid" ? (
+          <button
+            type="button"
+            onClick={() => onShow(ticket)}
+            className="rounded-lg bg-brand-700 px-3 py-2 text-sm font-semibold text-white hover:bg-brand-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Show ticket
+          </button>
+        ) : null}
         {ticket.claimable ? (
           <button
             type="button"
@@ -101,6 +114,7 @@ function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTick
             Claim to my wallet
           </button>
         ) : null}
+        </div>
       </div>
       {ticket.status === "refundable" ? (
         <p className="bg-amber-50 px-5 py-2 text-sm text-amber-900">This event was cancelled: the ticket's price can be refunded.</p>
@@ -198,8 +212,9 @@ function ClaimDialog({
 }
 
 export default function MyTickets() {
-  const { tickets, user, walletAddress, embeddedAddress, chainName } = useLoaderData<LoaderData>();
+  const { tickets, user, walletAddress, embeddedAddress, chainName, chainId } = useLoaderData<LoaderData>();
   const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
+  const [showing, setShowing] = useState<MyTicket | null>(null);
   const claimable = tickets.filter((t) => t.claimable);
   const signedInAs = walletAddress ? shortAddress(walletAddress) : user.email;
 
@@ -242,7 +257,7 @@ export default function MyTickets() {
       ) : (
         <ul className="mt-6 grid gap-4 sm:grid-cols-2" aria-label="Tickets">
           {tickets.map((ticket) => (
-            <TicketCard key={ticketKey(ticket.contractAddress, ticket.tokenId)} ticket={ticket} onClaim={(t) => setClaiming([t])} />
+            <TicketCard key={ticketKey(ticket.contractAddress, ticket.tokenId)} ticket={ticket} onClaim={(t) => setClaiming([t])} onShow={setShowing} />
           ))}
         </ul>
       )}
@@ -251,6 +266,10 @@ export default function MyTickets() {
         <p className="mt-8 text-xs text-zinc-500">
           Wallet TicketChain keeps for you: <span className="font-mono">{embeddedAddress}</span>
         </p>
+      ) : null}
+
+      {showing ? (
+        <DoorPassDialog ticket={showing} owner={showing.heldByPlatform ? embeddedAddress : walletAddress} chainId={chainId} onClose={() => setShowing(null)} />
       ) : null}
 
       {claiming ? (
