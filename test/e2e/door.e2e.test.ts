@@ -49,7 +49,7 @@ describe("door check-in", () => {
       address: ticket,
       abi: concertTicketAbi,
       functionName: "mintBatch",
-      args: [0n, [FAN], keccak256(toHex("door-e2e"))],
+      args: [0n, [FAN, FAN], keccak256(toHex("door-e2e"))],
     });
     expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
     tokenId = await client.readContract({ address: ticket, abi: concertTicketAbi, functionName: "tokenForOrder", args: [keccak256(toHex("door-e2e"))] });
@@ -131,6 +131,40 @@ describe("door check-in", () => {
     await scanner.context().close();
   });
 
+  it("offline: two gates let the same ticket in; when the network returns one is accepted and the other is shown as a conflict", async () => {
+    const second = tokenId + 1n;
+    const pass = { chainId: 31337, ticket, tokenId: second, holder: FAN, window: passWindow() };
+    const live = encodeDoorPass(pass, await FAN_KEY.signTypedData(doorPassTypedData(pass)));
+    const gates: Page[] = [];
+    for (const gate of ["gate A", "gate B"]) {
+      const page = await signedIn(PROMOTER, { width: 420, height: 1000 });
+      await page.goto(`${app.url}/door/aurora-nights-demo`);
+      await page.getByTestId("manifest").getByText("2 tickets").waitFor();
+      await page.getByLabel("Gate").fill(gate);
+      await page.context().setOffline(true);
+      await page.getByText("Offline — scans are queued").waitFor();
+      await page.getByLabel("Pass text (manual entry)").fill(live);
+      await page.getByRole("button", { name: "Check ticket" }).click();
+      const verdict = page.getByTestId("verdict");
+      await verdict.waitFor();
+      expect(await verdict.getAttribute("data-ok")).toBe("true");
+      expect(await verdict.innerText()).toMatch(/Welcome in \(offline — will sync\)/);
+      expect(await page.getByRole("region", { name: "This scanner" }).innerText()).toMatch(/Waiting to sync\s+1/);
+      gates.push(page);
+    }
+    await gates[0]!.screenshot({ path: path.join(SCREENSHOTS, "door-scanner-offline.png"), fullPage: true });
+    // Gate A gets its network back first: accepted. Then gate B: a conflict.
+    await gates[0]!.context().setOffline(false);
+    await expect.poll(() => gates[0]!.getByRole("region", { name: "This scanner" }).innerText(), { timeout: 15_000 }).toMatch(/Waiting to sync\s+0/);
+    await gates[0]!.getByText("Online", { exact: true }).waitFor();
+    await gates[1]!.context().setOffline(false);
+    const conflicts = gates[1]!.getByRole("region", { name: "Conflicts from offline scans" });
+    await conflicts.waitFor({ timeout: 15_000 });
+    expect(await conflicts.innerText()).toMatch(new RegExp(`Ticket #${second}: Already checked in at \\d\\d:\\d\\d UTC \\(gate A\\)`));
+    await gates[1]!.screenshot({ path: path.join(SCREENSHOTS, "door-scanner-conflict.png"), fullPage: true });
+    for (const page of gates) await page.context().close();
+  });
+
   it("the check-in reaches the chain in the next batch (server signer, scannerRole granted by the demo promoter)", async () => {
     const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
     const deadline = Date.now() + 45_000;
@@ -140,6 +174,10 @@ describe("door check-in", () => {
       if (!onChain) await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     expect(onChain).toBe(true);
+    for (let i = 0; i < 30 && !(await client.readContract({ address: ticket, abi: concertTicketAbi, functionName: "isCheckedIn", args: [tokenId + 1n] })); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(await client.readContract({ address: ticket, abi: concertTicketAbi, functionName: "isCheckedIn", args: [tokenId + 1n] })).toBe(true);
     expect(app.output()).toMatch(/checked in on chain/);
   });
 
