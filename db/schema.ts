@@ -480,3 +480,63 @@ export const listings = pgTable(
     index("listings_token_idx").on(t.chainId, t.contractAddress, t.tokenId),
   ],
 );
+
+// Door check-in (issue 5, branch door): app/services/door.server.ts
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * A ticket let in at the door. The primary key makes a second scan of the same ticket fail even when two
+ * gates scan it at the same instant (the INSERT of one of them finds the row). `onChain` follows the
+ * batched `ConcertTicket.checkIn(tokenIds)` transaction sent by the server signer.
+ */
+export const checkInChainStatus = pgEnum("check_in_chain_status", ["pending", "confirmed", "failed"]);
+
+export const checkIns = pgTable(
+  "check_ins",
+  {
+    chainId: integer("chain_id").notNull(),
+    /** lower-case ticket contract */
+    contractAddress: text("contract_address").notNull(),
+    tokenId: numeric("token_id", { precision: 78, scale: 0 }).notNull(),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    /** lower-case address that signed the pass (the owner at scan time) */
+    holder: text("holder").notNull(),
+    scannerId: uuid("scanner_id").references(() => users.id, { onDelete: "set null" }),
+    gate: text("gate").notNull().default(""),
+    /** when the ticket was scanned (the scanner's clock for offline scans) */
+    scannedAt: timestamp("scanned_at", { withTimezone: true }).notNull(),
+    /** id of an offline scan (the scanner's queue), so a retried sync is not a second check-in */
+    scanId: text("scan_id"),
+    onChain: checkInChainStatus("on_chain").notNull().default("pending"),
+    txHash: text("tx_hash"),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.contractAddress, t.tokenId] }),
+    uniqueIndex("check_ins_scan_key").on(t.scanId),
+    index("check_ins_event_idx").on(t.eventId),
+    index("check_ins_on_chain_idx").on(t.onChain),
+  ],
+);
+
+/** Offline scans refused on sync (typically the same ticket let in at two gates while offline). */
+export const checkInConflicts = pgTable(
+  "check_in_conflicts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    scanId: text("scan_id").notNull(),
+    tokenId: numeric("token_id", { precision: 78, scale: 0 }),
+    scannerId: uuid("scanner_id").references(() => users.id, { onDelete: "set null" }),
+    gate: text("gate").notNull().default(""),
+    scannedAt: timestamp("scanned_at", { withTimezone: true }).notNull(),
+    reason: text("reason").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("check_in_conflicts_scan_key").on(t.scanId), index("check_in_conflicts_event_idx").on(t.eventId)],
+);

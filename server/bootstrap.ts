@@ -111,8 +111,11 @@ export async function seedDemo(
   /** where the app serves /metadata (tokenURI = `${appUrl}/metadata/31337/<contract>/<tokenId>`) */
   appUrl = "http://localhost:3000",
 ) {
-  const [existing] = await db.select({ id: events.id }).from(events).where(eq(events.slug, DEMO_EVENT.slug));
-  if (existing) return { created: false };
+  const [existing] = await db.select({ id: events.id, onChainId: events.onChainId }).from(events).where(eq(events.slug, DEMO_EVENT.slug));
+  if (existing) {
+    if (existing.onChainId) await grantDemoScanner(provider, client, deployment, BigInt(existing.onChainId), log);
+    return { created: false };
+  }
 
   const wallet = (account: Address): WalletClient =>
     createWalletClient({ account, chain: hardhat, transport: custom(provider) });
@@ -220,7 +223,27 @@ export async function seedDemo(
     );
   });
   log(`seeded the demo event "${DEMO_EVENT.name}" (contract ${ticket})`);
+  await grantDemoScanner(provider, client, deployment, onChainId, log);
   return { created: true };
+}
+
+/**
+ * Door check-ins reach the chain through the server signer (#0), which needs scannerRole(eventId): the
+ * demo promoter (#1, admin of that role) grants it. Idempotent.
+ */
+async function grantDemoScanner(provider: LocalChain["provider"], client: PublicClient, deployment: Deployment, eventId: bigint, log: (m: string) => void) {
+  const factory = { address: deployment.factory, abi: ticketFactoryAbi } as const;
+  const role = await client.readContract({ ...factory, functionName: "scannerRole", args: [eventId] });
+  if (await client.readContract({ ...factory, functionName: "hasRole", args: [role, DEMO_ADMIN] })) return;
+  const hash = await createWalletClient({ account: DEMO_PROMOTER, chain: hardhat, transport: custom(provider) }).writeContract({
+    ...factory,
+    functionName: "grantRole",
+    args: [role, DEMO_ADMIN],
+    chain: hardhat,
+    account: DEMO_PROMOTER,
+  });
+  await client.waitForTransactionReceipt({ hash });
+  log(`demo promoter granted the server signer scannerRole(${eventId}) for door check-ins`);
 }
 
 

@@ -188,6 +188,11 @@ async function main() {
     return Number(row?.n ?? 0);
   });
   setCollector("indexer_lag_blocks", async () => (await indexerLag(db, publicClient(), chainInfo.id)).lag ?? -1);
+
+  // 8. door check-ins reach the chain in batches (ConcertTicket.checkIn by the server signer)
+  const { startCheckInBatches } = await import("../app/services/door-runtime.server");
+  const doorRuntime = startCheckInBatches({ handle: db, log });
+  cleanups.push(() => doorRuntime.stop());
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`\n  TicketChain is running at http://${shownHost}:${config.PORT}\n`);
 }

@@ -3,6 +3,7 @@ import { Dialog, DialogPanel, DialogTitle } from "@headlessui/react";
 import { Link, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
 import { lazy, Suspense, useState } from "react";
 import type { Address } from "viem";
+import { DoorPassDialog } from "~/components/DoorPassDialog";
 import { formatEventDate, formatWei, shortAddress } from "~/lib/format";
 import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
 import { viemChain } from "~/services/chain.server";
@@ -79,12 +80,14 @@ interface Listed {
 function TicketCard({
   ticket,
   onClaim,
+  onShow,
   onSell,
   listed,
   coin,
 }: {
   ticket: MyTicket;
   onClaim: (t: MyTicket) => void;
+  onShow: (t: MyTicket) => void;
   onSell: ((t: MyTicket, mode: "sell" | "transfer") => void) | null;
   listed: Listed | null;
   coin: string;
@@ -125,6 +128,16 @@ function TicketCard({
           <dt className="text-zinc-500">Held in</dt>
           <dd className="font-medium">{ticket.heldByPlatform ? "Kept by TicketChain" : "Your wallet"}</dd>
         </dl>
+        <div className="flex flex-wrap gap-2">
+        {ticket.status === "valid" ? (
+          <button
+            type="button"
+            onClick={() => onShow(ticket)}
+            className="rounded-lg bg-brand-700 px-3 py-2 text-sm font-semibold text-white hover:bg-brand-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Show ticket
+          </button>
+        ) : null}
         {ticket.claimable ? (
           <button
             type="button"
@@ -154,6 +167,7 @@ function TicketCard({
             {listed ? "Manage listing" : "Sell"}
           </button>
         ) : null}
+        </div>
       </div>
       {listed ? (
         <p className="bg-brand-50 px-5 py-2 text-sm text-brand-900" data-testid="listed">
@@ -343,6 +357,7 @@ export default function MyTickets() {
   const listedOf = (t: MyTicket) => listings.find((l) => l.key === ticketKey(t.contractAddress, t.tokenId)) ?? null;
   // Resale from the fan's own wallet (the one they signed in with); TicketChain-kept tickets are claimed first.
   const sellable = (t: MyTicket) => t.status === "valid" && !t.heldByPlatform && Boolean(walletAddress);
+  const [showing, setShowing] = useState<MyTicket | null>(null);
   const claimable = tickets.filter((t) => t.claimable);
   const signedInAs = walletAddress ? shortAddress(walletAddress) : user.email;
 
@@ -389,6 +404,7 @@ export default function MyTickets() {
               key={ticketKey(ticket.contractAddress, ticket.tokenId)}
               ticket={ticket}
               onClaim={(t) => setClaiming([t])}
+              onShow={setShowing}
               onSell={sellable(ticket) ? (t, mode) => setSelling({ ticket: t, mode }) : null}
               listed={listedOf(ticket)}
               coin={coin}
@@ -413,6 +429,10 @@ export default function MyTickets() {
           coin={coin}
           onClose={() => setSelling(null)}
         />
+      ) : null}
+
+      {showing ? (
+        <DoorPassDialog ticket={showing} owner={showing.heldByPlatform ? embeddedAddress : walletAddress} chainId={chainId} onClose={() => setShowing(null)} />
       ) : null}
 
       {claiming ? (

@@ -1,0 +1,389 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { BaseError, ContractFunctionRevertedError, getAddress, type Address, type PublicClient } from "viem";
+import { concertTicketAbi, ticketFactoryAbi } from "~/contracts/abi";
+import { checkPassTime, decodeDoorPass, isSignedByHolder, type DoorPass } from "~/lib/door-pass";
+import type { Db, DbHandle } from "../../db/client.server";
+import { checkInConflicts, checkIns, events, tickets, ticketTiers } from "../../db/schema";
+import { metrics } from "./metrics.server";
+
+/**
+ * Door check-in (docs/decisions/011-door-check-in.md). A scan is verified against the pass's signature
+ * (app/lib/door-pass.ts), the indexer's `tickets` table (current owner, checked in on chain, fractions
+ * vault) and the event; an accepted ticket is recorded in `check_ins` at once (its primary key refuses a
+ * second scan, even concurrently) and checked in on chain later, in batches, by `flushCheckIns`.
+ */
+
+export type Refusal =
+  | "malformed"
+  | "wrong-event"
+  | "cancelled"
+  | "expired"
+  | "future"
+  | "forged"
+  | "unknown-ticket"
+  | "transferred"
+  | "fractional"
+  | "already-checked-in";
+
+export interface DoorEvent {
+  id: string;
+  slug: string;
+  name: string;
+  chainId: number;
+  contractAddress: string | null;
+  onChainId: string | null;
+  status: string;
+}
+
+export interface ScanTicket {
+  tokenId: string;
+  tier: string | null;
+  seat: number | null;
+}
+
+export type ScanResult =
+  | { ok: true; reason: string; ticket: ScanTicket }
+  | { ok: false; code: Refusal; reason: string; ticket: ScanTicket | null };
+
+export interface ScanInput {
+  pass: string;
+  scannerId: string | null;
+  gate: string;
+  /** the scan's time (now for live scans; the scanner's clock for offline scans being synced) */
+  scannedAt?: Date;
+  /** id of an offline scan, so a retried sync is idempotent */
+  scanId?: string;
+}
+
+export async function doorEventBySlug(db: Db, slug: string): Promise<DoorEvent | null> {
+  const [row] = await db
+    .select({
+      id: events.id,
+      slug: events.slug,
+      name: events.name,
+      chainId: events.chainId,
+      contractAddress: events.contractAddress,
+      onChainId: events.onChainId,
+      status: events.status,
+    })
+    .from(events)
+    .where(eq(events.slug, slug));
+  return row ?? null;
+}
+
+function refuse(code: Refusal, reason: string, ticket: ScanTicket | null = null): ScanResult {
+  metrics().checkIns.inc({ result: code });
+  return { ok: false, code, reason, ticket };
+}
+
+function clock(date: Date): string {
+  return `${date.toISOString().slice(11, 16)} UTC`;
+}
+
+export function alreadyReason(row: { scannedAt: Date; gate: string }): string {
+  return `Already checked in at ${clock(row.scannedAt)}${row.gate ? ` (${row.gate})` : ""}`;
+}
+
+async function ticketRow(db: Db, pass: DoorPass) {
+  const [row] = await db
+    .select({
+      owner: tickets.owner,
+      checkedIn: tickets.checkedIn,
+      fractionalized: tickets.fractionalized,
+      tierPosition: tickets.tierPosition,
+      tierName: ticketTiers.name,
+      seat: sql<number | null>`(select count(*)::int from ${tickets} t2 where t2.chain_id = ${tickets.chainId}
+        and t2.contract_address = ${tickets.contractAddress} and t2.tier_position = ${tickets.tierPosition}
+        and t2.token_id <= ${tickets.tokenId})`,
+    })
+    .from(tickets)
+    .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, tickets.eventId), eq(ticketTiers.position, tickets.tierPosition)))
+    .where(
+      and(eq(tickets.chainId, pass.chainId), eq(tickets.contractAddress, pass.ticket.toLowerCase()), eq(tickets.tokenId, pass.tokenId.toString())),
+    );
+  return row ?? null;
+}
+
+/**
+ * Verifies one pass for `event` and, when it is good, records the check-in. Never throws for bad input:
+ * every refusal is a result with a reason a door steward can read out.
+ */
+export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Promise<ScanResult> {
+  const scannedAt = input.scannedAt ?? new Date();
+  const decoded = decodeDoorPass(input.pass);
+  if (!decoded.ok) return refuse("malformed", decoded.reason);
+  const { pass, signature } = decoded;
+  if (!event.contractAddress || pass.chainId !== event.chainId || pass.ticket.toLowerCase() !== event.contractAddress.toLowerCase()) {
+    return refuse("wrong-event", `Ticket for another event — not ${event.name}`);
+  }
+  if (event.status === "cancelled") return refuse("cancelled", "This event was cancelled: no entry");
+  const time = checkPassTime(pass, scannedAt.getTime());
+  if (!time.ok) return refuse(time.reason.startsWith("Pass expired") ? "expired" : "future", time.reason);
+  if (!(await isSignedByHolder(pass, signature))) return refuse("forged", "Forged pass: the signature is not the holder's");
+
+  const row = await ticketRow(db, pass);
+  if (!row) return refuse("unknown-ticket", `Ticket #${pass.tokenId} does not exist (or is not indexed yet)`);
+  const ticket: ScanTicket = { tokenId: pass.tokenId.toString(), tier: row.tierName ?? null, seat: row.seat ?? null };
+  if (row.owner.toLowerCase() !== pass.holder.toLowerCase()) {
+    return refuse("transferred", "Ticket changed hands after this pass was made: the pass holder no longer owns it", ticket);
+  }
+  if (row.fractionalized) return refuse("fractional", "Ticket is split into shares: redeem it before the show", ticket);
+
+  const key = and(
+    eq(checkIns.chainId, pass.chainId),
+    eq(checkIns.contractAddress, pass.ticket.toLowerCase()),
+    eq(checkIns.tokenId, pass.tokenId.toString()),
+  );
+  if (input.scanId) {
+    const [same] = await db.select({ scanId: checkIns.scanId }).from(checkIns).where(eq(checkIns.scanId, input.scanId));
+    if (same) return { ok: true, reason: "Welcome in (already synced)", ticket };
+  }
+  if (row.checkedIn) {
+    const [existing] = await db.select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate }).from(checkIns).where(key);
+    return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in (on chain)", ticket);
+  }
+  const inserted = await db
+    .insert(checkIns)
+    .values({
+      chainId: pass.chainId,
+      contractAddress: pass.ticket.toLowerCase(),
+      tokenId: pass.tokenId.toString(),
+      eventId: event.id,
+      holder: pass.holder.toLowerCase(),
+      scannerId: input.scannerId,
+      gate: input.gate,
+      scannedAt,
+      scanId: input.scanId ?? null,
+    })
+    .onConflictDoNothing()
+    .returning({ tokenId: checkIns.tokenId });
+  if (!inserted.length) {
+    const [existing] = await db.select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate, scanId: checkIns.scanId }).from(checkIns).where(key);
+    if (existing && input.scanId && existing.scanId === input.scanId) return { ok: true, reason: "Welcome in (already synced)", ticket };
+    return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in", ticket);
+  }
+  metrics().checkIns.inc({ result: "accepted" });
+  return { ok: true, reason: "Welcome in", ticket };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Offline: the manifest a scanner downloads, and the sync of its queued scans
+// ---------------------------------------------------------------------------------------------------
+
+export interface ManifestTicket {
+  tokenId: string;
+  owner: string;
+  checkedIn: boolean;
+  tier: string | null;
+  seat: number | null;
+}
+
+export interface Manifest {
+  event: { slug: string; name: string; chainId: number; contract: string | null; cancelled: boolean };
+  tickets: ManifestTicket[];
+  generatedAt: string;
+}
+
+export async function eventManifest(db: Db, event: DoorEvent): Promise<Manifest> {
+  const rows = event.contractAddress
+    ? await db
+        .select({
+          tokenId: tickets.tokenId,
+          owner: tickets.owner,
+          checkedIn: sql<boolean>`${tickets.checkedIn} or exists (select 1 from ${checkIns} c where c.chain_id = ${tickets.chainId}
+            and c.contract_address = ${tickets.contractAddress} and c.token_id = ${tickets.tokenId})`,
+          fractionalized: tickets.fractionalized,
+          tier: ticketTiers.name,
+          seat: sql<number>`row_number() over (partition by ${tickets.tierPosition} order by ${tickets.tokenId})::int`,
+        })
+        .from(tickets)
+        .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, tickets.eventId), eq(ticketTiers.position, tickets.tierPosition)))
+        .where(and(eq(tickets.chainId, event.chainId), eq(tickets.contractAddress, event.contractAddress.toLowerCase())))
+        .orderBy(sql`${tickets.tokenId} asc`)
+    : [];
+  return {
+    event: { slug: event.slug, name: event.name, chainId: event.chainId, contract: event.contractAddress, cancelled: event.status === "cancelled" },
+    tickets: rows
+      .filter((r) => !r.fractionalized)
+      .map((r) => ({ tokenId: r.tokenId, owner: r.owner, checkedIn: Boolean(r.checkedIn), tier: r.tier ?? null, seat: r.seat })),
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+export interface QueuedScan {
+  id: string;
+  pass: string;
+  scannedAt: string;
+  gate: string;
+}
+
+export interface SyncResult {
+  id: string;
+  ok: boolean;
+  /** the scanner let the ticket in offline but the server refuses it (e.g. let in at another gate first) */
+  conflict: boolean;
+  reason: string;
+  tokenId: string | null;
+}
+
+/** Offline scans may be this old when synced (a long night without network). */
+export const MAX_OFFLINE_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * Applies a scanner's queued offline scans in scan order. Each one is verified as at its scan time; a
+ * refused one (already let in elsewhere, ticket moved) is recorded in `check_in_conflicts` and returned
+ * as a conflict for the steward to follow up.
+ */
+export async function syncScans(db: Db, event: DoorEvent, scannerId: string | null, scans: QueuedScan[], now = Date.now()): Promise<SyncResult[]> {
+  const ordered = [...scans].sort((a, b) => Date.parse(a.scannedAt) - Date.parse(b.scannedAt));
+  const results: SyncResult[] = [];
+  for (const scan of ordered) {
+    const at = Date.parse(scan.scannedAt);
+    let result: ScanResult;
+    if (!Number.isFinite(at) || at > now + 60_000 || at < now - MAX_OFFLINE_AGE_MS) {
+      result = { ok: false, code: "malformed", reason: "Scan time out of range (check the scanner's clock)", ticket: null };
+    } else {
+      result = await scanPass(db, event, { pass: scan.pass, scannerId, gate: scan.gate, scannedAt: new Date(at), scanId: scan.id });
+    }
+    if (!result.ok) {
+      await db
+        .insert(checkInConflicts)
+        .values({
+          eventId: event.id,
+          scanId: scan.id,
+          tokenId: result.ticket?.tokenId ?? null,
+          scannerId,
+          gate: scan.gate,
+          scannedAt: Number.isFinite(at) ? new Date(at) : new Date(now),
+          reason: result.reason,
+        })
+        .onConflictDoNothing();
+    }
+    results.push({ id: scan.id, ok: result.ok, conflict: !result.ok, reason: result.reason, tokenId: result.ticket?.tokenId ?? null });
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// On chain: batched ConcertTicket.checkIn(tokenIds) by the server signer
+// ---------------------------------------------------------------------------------------------------
+
+export const CHECK_IN_BATCH = 200;
+
+export interface FlushOptions {
+  handle: DbHandle;
+  client: PublicClient;
+  factory: Address;
+  /** the server signer's address */
+  signer: Address;
+  /** sends checkIn(ids) on `ticket` as the server signer and returns the mined transaction hash */
+  send(ticket: Address, tokenIds: bigint[]): Promise<`0x${string}`>;
+  log: (message: string) => void;
+}
+
+export interface FlushReport {
+  confirmed: number;
+  failed: number;
+  /** contracts skipped because the server signer lacks scannerRole(eventId) */
+  missingRole: string[];
+}
+
+function revertName(error: unknown): { name: string; args: readonly unknown[] } | null {
+  if (!(error instanceof BaseError)) return null;
+  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) return { name: revert.data.errorName, args: revert.data.args ?? [] };
+  return null;
+}
+
+/**
+ * Checks in on chain every recorded check-in still pending, one transaction per contract and batch.
+ * Idempotent and crash-safe: tickets already checked in on chain (an earlier batch whose receipt was not
+ * recorded) are marked confirmed without sending again. Held under one lock so app servers take turns.
+ */
+export async function flushCheckIns(options: FlushOptions): Promise<FlushReport> {
+  const { handle, client, log } = options;
+  return handle.withLock("door:check-in-batches", async () => {
+    const db = handle.db;
+    const report: FlushReport = { confirmed: 0, failed: 0, missingRole: [] };
+    const pending = await db
+      .select({ chainId: checkIns.chainId, contract: checkIns.contractAddress, tokenId: checkIns.tokenId, onChainId: events.onChainId })
+      .from(checkIns)
+      .innerJoin(events, eq(events.id, checkIns.eventId))
+      .where(eq(checkIns.onChain, "pending"))
+      .orderBy(asc(checkIns.createdAt))
+      .limit(CHECK_IN_BATCH * 5);
+    const byContract = new Map<string, { onChainId: string | null; ids: bigint[] }>();
+    for (const row of pending) {
+      const entry = byContract.get(row.contract) ?? { onChainId: row.onChainId, ids: [] };
+      entry.ids.push(BigInt(row.tokenId));
+      byContract.set(row.contract, entry);
+    }
+    const mark = async (contract: string, ids: bigint[], values: Partial<typeof checkIns.$inferInsert>) => {
+      if (!ids.length) return;
+      await db
+        .update(checkIns)
+        .set(values)
+        .where(and(eq(checkIns.contractAddress, contract), inArray(checkIns.tokenId, ids.map(String))));
+    };
+    for (const [contract, { onChainId, ids }] of byContract) {
+      const ticket = getAddress(contract);
+      if (onChainId === null) {
+        await mark(contract, ids, { lastError: "event has no on-chain id" });
+        continue;
+      }
+      const role = await client.readContract({ address: options.factory, abi: ticketFactoryAbi, functionName: "scannerRole", args: [BigInt(onChainId)] });
+      const allowed = await client.readContract({ address: options.factory, abi: ticketFactoryAbi, functionName: "hasRole", args: [role, options.signer] });
+      if (!allowed) {
+        const message = `server signer ${options.signer} lacks scannerRole(${onChainId}) on the factory: the promoter must grant it (grantRole) before door check-ins reach the chain`;
+        log(`door check-in: ${message}; ${ids.length} check-in(s) stay recorded and pending`);
+        await mark(contract, ids, { lastError: message });
+        report.missingRole.push(contract);
+        continue;
+      }
+      // Already on chain (a batch sent before a crash, or a scanner wallet): nothing to send for those.
+      const onChain = await Promise.all(ids.map((id) => client.readContract({ address: ticket, abi: concertTicketAbi, functionName: "isCheckedIn", args: [id] })));
+      const done = ids.filter((_, i) => onChain[i]);
+      await mark(contract, done, { onChain: "confirmed", lastError: null });
+      report.confirmed += done.length;
+      let todo = ids.filter((_, i) => !onChain[i]);
+      while (todo.length) {
+        const batch = todo.slice(0, CHECK_IN_BATCH);
+        try {
+          await client.simulateContract({ address: ticket, abi: concertTicketAbi, functionName: "checkIn", args: [batch], account: options.signer });
+        } catch (error) {
+          const revert = revertName(error);
+          if (revert?.name === "TicketEventCancelled") {
+            await mark(contract, todo, { onChain: "failed", lastError: "event cancelled on chain" });
+            report.failed += todo.length;
+            break;
+          }
+          const bad = revert && typeof revert.args[0] === "bigint" ? (revert.args[0] as bigint) : null;
+          if (bad !== null && batch.includes(bad)) {
+            // One ticket cannot be checked in (fractionalized since the scan, say): record why, go on with the rest.
+            await mark(contract, [bad], { onChain: "failed", lastError: revert!.name });
+            report.failed += 1;
+            todo = todo.filter((id) => id !== bad);
+            continue;
+          }
+          const message = (error as Error).message.split("\n")[0]!;
+          log(`door check-in: checkIn on ${ticket} would fail: ${message}`);
+          await mark(contract, batch, { lastError: message });
+          break;
+        }
+        try {
+          const hash = await options.send(ticket, batch);
+          await mark(contract, batch, { onChain: "confirmed", txHash: hash, lastError: null });
+          report.confirmed += batch.length;
+          log(`door check-in: ${batch.length} ticket(s) checked in on chain on ${ticket} (tx ${hash})`);
+        } catch (error) {
+          const message = (error as Error).message.split("\n")[0]!;
+          log(`door check-in: sending checkIn on ${ticket} failed: ${message}`);
+          await mark(contract, batch, { lastError: message });
+          break;
+        }
+        todo = todo.slice(CHECK_IN_BATCH);
+      }
+    }
+    return report;
+  });
+}
