@@ -343,6 +343,24 @@ describe.each(databaseBackends())("promoter tools on %s", (_kind, create) => {
     ]);
   });
 
+  it("tells how each ticket of a cancelled event is refunded: escrow claim (wallet) or card refund (order)", async () => {
+    const event = await ownedEvent(handle.db, { id: promoterId, role: "promoter" }, "harbour-lights");
+    const contract = event.contractAddress!;
+    const { refundInfo } = await import("./refunds.server");
+    const list = ["1", "2", "3"].map((tokenId) => ({ contractAddress: contract, tokenId }));
+    expect(await refundInfo(handle.db, 31337, list)).toEqual({
+      [`${contract.toLowerCase()}:1`]: { kind: "card", refunded: false },
+      [`${contract.toLowerCase()}:2`]: { kind: "card", refunded: false },
+      [`${contract.toLowerCase()}:3`]: { kind: "wallet", amountWei: parseEther("2.5").toString() },
+    });
+    // The paid card order (2 tickets from #1) gets refunded by the sweeper.
+    await handle.db.update(orders).set({ firstTokenId: "1", status: "refunded" }).where(eq(orders.amountCents, 9100));
+    const after = await refundInfo(handle.db, 31337, list);
+    expect(after[`${contract.toLowerCase()}:1`]).toEqual({ kind: "card", refunded: true });
+    expect(after[`${contract.toLowerCase()}:2`]).toEqual({ kind: "card", refunded: true });
+    expect(await refundInfo(handle.db, 31337, [])).toEqual({});
+  });
+
   it("adds door staff by wallet address or email (the address to grant scannerRole to)", async () => {
     const event = await ownedEvent(handle.db, { id: promoterId, role: "promoter" }, "harbour-lights");
     const byWallet = await addStaff(handle.db, event.id, OTHER_WALLET.toLowerCase());

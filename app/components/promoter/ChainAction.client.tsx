@@ -28,7 +28,8 @@ export type ChainActionSpec =
   | { kind: "publish"; factory: Address; input: PublishInput }
   | { kind: "cancel"; contract: Address }
   | { kind: "withdraw"; escrow: Address; contract: Address }
-  | { kind: "grant"; factory: Address; onChainId: string; scanner: Address };
+  | { kind: "grant"; factory: Address; onChainId: string; scanner: Address }
+  | { kind: "refund"; escrow: Address; contract: Address; tokenId: string };
 
 export interface ChainActionProps {
   spec: ChainActionSpec;
@@ -153,6 +154,9 @@ function Action(props: ChainActionProps) {
         return;
       case "withdraw":
         write.writeContract({ address: spec.escrow, abi: paymentEscrowAbi, functionName: "withdrawProceeds", args: [spec.contract], chainId });
+        return;
+      case "refund":
+        write.writeContract({ address: spec.escrow, abi: paymentEscrowAbi, functionName: "claimRefund", args: [spec.contract, BigInt(spec.tokenId)], chainId });
         return;
       case "grant": {
         const role = await client.readContract({ address: spec.factory, abi: ticketFactoryAbi, functionName: "scannerRole", args: [BigInt(spec.onChainId)] });
