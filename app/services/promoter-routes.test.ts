@@ -5,8 +5,8 @@ import { events, users } from "../../db/schema";
 import { databaseBackends, type TestDatabase } from "../../test/support/databases";
 import { setSecrets } from "~/services/secrets.server";
 import { createSession } from "~/services/session.server";
-import { action as createAction } from "./promoter.events.new";
-import { loader as csvLoader } from "./promoter.events.$slug.attendees[.]csv";
+import { action as createAction } from "~/routes/promoter.events.new";
+import { loader as csvLoader } from "~/routes/promoter.events.$slug.attendees[.]csv";
 
 /** The promoter routes' authorization and validation, through their real loader/action and sessions. */
 const ORIGIN = "http://localhost:3000";
