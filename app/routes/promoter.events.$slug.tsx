@@ -128,6 +128,8 @@ export default function EventDashboard() {
   const { event, publication, dashboard: dash, chain } = data;
   const revalidator = useRevalidator();
   const [cancelSent, setCancelSent] = useState(false);
+  // A page that watched the publication keeps its progress view (ending on "Live") until the next visit.
+  const [followedPublication] = useState(publication.stage !== "indexed");
   const following = publication.stage === "submitted" || publication.stage === "confirmed" || (cancelSent && event.status !== "cancelled");
 
   // Follow a transaction quickly; otherwise refresh the live numbers (check-ins) every 10 s.
@@ -162,7 +164,7 @@ export default function EventDashboard() {
         ) : null}
       </div>
 
-      {event.status === "draft" || publication.stage !== "indexed" ? <PublishPanel data={data} /> : null}
+      {event.status === "draft" || publication.stage !== "indexed" || followedPublication ? <PublishPanel data={data} /> : null}
 
       {event.status !== "draft" ? (
         <>
