@@ -22,11 +22,11 @@ export function SalesChart({ tiers, now }: { tiers: Pick<TierSeries, "name" | "p
   return (
     <figure>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Tickets sold over time. ${summary}`} className="h-auto w-full">
-        {[0, 0.5, 1].map((f) => (
-          <g key={f}>
-            <line x1={pad.l} x2={W - pad.r} y1={y(max * f)} y2={y(max * f)} stroke="#e4e4e7" />
-            <text x={pad.l - 6} y={y(max * f) + 4} textAnchor="end" fontSize="11" fill="#52525b">
-              {Math.round(max * f)}
+        {[...new Set([0, Math.round(max / 2), max])].map((n) => (
+          <g key={n}>
+            <line x1={pad.l} x2={W - pad.r} y1={y(n)} y2={y(n)} stroke="#e4e4e7" />
+            <text x={pad.l - 6} y={y(n) + 4} textAnchor="end" fontSize="11" fill="#52525b">
+              {n}
             </text>
           </g>
         ))}
