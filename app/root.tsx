@@ -29,13 +29,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return Response.json(
     {
       ENV: publicEnv(),
-      user: user ? { email: user.email, walletAddress: user.walletAddress, displayName: user.displayName } : null,
+      user: user ? { email: user.email, walletAddress: user.walletAddress, displayName: user.displayName, role: user.role } : null,
     },
     { headers: await commitSession(request) },
   );
 }
 
-export type RootData = { ENV: ReturnType<typeof publicEnv>; user: { email: string | null; walletAddress: string | null; displayName: string } | null };
+export type RootData = { ENV: ReturnType<typeof publicEnv>; user: { email: string | null; walletAddress: string | null; displayName: string; role?: string } | null };
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (

@@ -540,3 +540,21 @@ export const checkInConflicts = pgTable(
   },
   (t) => [uniqueIndex("check_in_conflicts_scan_key").on(t.scanId), index("check_in_conflicts_event_idx").on(t.eventId)],
 );
+
+// Promoter tools (issue 5, branch promoter)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * What the promoter chose for an event that `events` does not hold: the on-chain resale terms (one
+ * royalty and one resale cap per event contract) and the publishing transaction the promoter's wallet sent.
+ */
+export const eventTerms = pgTable("event_terms", {
+  eventId: uuid("event_id")
+    .primaryKey()
+    .references(() => events.id, { onDelete: "cascade" }),
+  royaltyBps: integer("royalty_bps").notNull(),
+  /** 0 = no cap; otherwise ≥ 10000 (a resale may ask at most this share of the face value) */
+  resaleCapBps: integer("resale_cap_bps").notNull(),
+  publishTxHash: text("publish_tx_hash"),
+  publishSubmittedAt: timestamp("publish_submitted_at", { withTimezone: true }),
+});

@@ -7,6 +7,7 @@ export interface HeaderUser {
   email: string | null;
   walletAddress: string | null;
   displayName: string;
+  role?: string;
 }
 
 /** The signed-in user in the header: wallet address (short) or email, with My tickets and Sign out. */
@@ -34,6 +35,13 @@ export function UserMenu({ user }: { user: HeaderUser }) {
             My tickets
           </Link>
         </MenuItem>
+        {user.role === "promoter" || user.role === "admin" ? (
+          <MenuItem>
+            <Link to="/promoter" className="block rounded-lg px-3 py-2 data-[focus]:bg-zinc-100">
+              My events
+            </Link>
+          </MenuItem>
+        ) : null}
         <MenuItem>
           <button
             type="button"

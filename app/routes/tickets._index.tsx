@@ -1,12 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Dialog, DialogPanel, DialogTitle } from "@headlessui/react";
 import { Link, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
-import { lazy, Suspense, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import type { Address } from "viem";
 import { DoorPassDialog } from "~/components/DoorPassDialog";
 import { formatEventDate, formatWei, shortAddress } from "~/lib/format";
 import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
-import { viemChain } from "~/services/chain.server";
+import { currentDeployment, viemChain } from "~/services/chain.server";
+import { refundInfo, type RefundInfo } from "~/services/refunds.server";
 import { commitSession, requireUser } from "~/services/session.server";
 import { listMyTickets, type MyTicket } from "~/services/tickets.server";
 import { listingsOfSellers } from "~/services/resale.server";
@@ -15,6 +16,8 @@ import { getDb } from "../../db/client.server";
 /** The sell dialog's wallet code (wagmi + RainbowKit) loads only when a fan clicks "Sell". */
 const SellTicket = lazy(() => import("~/components/SellTicket.client"));
 const TransferTicket = lazy(() => import("~/components/TransferTicket.client"));
+/** "Claim refund" sends PaymentEscrow.claimRefund from the fan's wallet: wagmi loads only when needed. */
+const ChainAction = lazy(() => import("~/components/promoter/ChainAction.client"));
 
 export const meta: MetaFunction = () => [{ title: "My tickets — TicketChain" }];
 
@@ -25,6 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // Open resale listings of the fan's own wallet (checked on chain; none shown when the chain is unreachable).
   const listed = user.walletAddress ? await listingsOfSellers(db, [user.walletAddress]).catch(() => []) : [];
   const chain = viemChain();
+  const cancelled = mine.tickets.filter((t) => t.status === "refundable" || t.status === "refunded");
   return Response.json(
     {
       user: { email: user.email, walletAddress: user.walletAddress },
@@ -32,6 +36,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       chainId: chain.id,
       coin: chain.nativeCurrency.symbol,
       listings: listed.map((l) => ({ id: l.id, key: ticketKey(l.contractAddress, l.tokenId), priceWei: l.priceWei })),
+      escrow: currentDeployment()?.escrow ?? null,
+      refunds: await refundInfo(db, chain.id, cancelled),
       ...mine,
     },
     { headers: await commitSession(request) },
@@ -44,6 +50,8 @@ type LoaderData = {
   chainId: number;
   coin: string;
   listings: Array<{ id: string; key: string; priceWei: string }>;
+  escrow: string | null;
+  refunds: Record<string, RefundInfo>;
   tickets: MyTicket[];
   embeddedAddress: string | null;
   walletAddress: string | null;
@@ -72,6 +80,50 @@ function StatusBadge({ status }: { status: TicketStatus }) {
   );
 }
 
+function RefundNote({ ticket, data }: { ticket: MyTicket; data: LoaderData }) {
+  const info = data.refunds[ticketKey(ticket.contractAddress, ticket.tokenId)];
+  const [hydrated, setHydrated] = useState(false);
+  const [claimed, setClaimed] = useState(false);
+  const revalidator = useRevalidator();
+  useEffect(() => setHydrated(true), []);
+  // After the claim is confirmed, reload until the indexer has seen RefundClaimed.
+  useEffect(() => {
+    if (!claimed || ticket.status === "refunded") return;
+    const timer = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 1000);
+    return () => clearInterval(timer);
+  }, [claimed, ticket.status, revalidator]);
+  if (ticket.status === "refunded") return <p className="bg-zinc-50 px-5 py-2 text-sm text-zinc-700">This event was cancelled: your refund was paid to your wallet.</p>;
+  if (info?.kind === "card") {
+    return (
+      <p className="bg-amber-50 px-5 py-2 text-sm text-amber-900" data-testid="refund-note">
+        {info.refunded ? "This event was cancelled: refunded to your card." : "This event was cancelled: your card refund is being processed."}
+      </p>
+    );
+  }
+  if (info?.kind === "wallet" && !ticket.heldByPlatform && data.escrow) {
+    return (
+      <div className="space-y-2 bg-amber-50 px-5 py-3 text-sm text-amber-900" data-testid="refund-note">
+        <p>
+          This event was cancelled: claim back the {formatWei(info.amountWei, data.coin)} you paid{claimed ? " — refund sent, updating…" : "."}
+        </p>
+        {hydrated ? (
+          <Suspense fallback={<p aria-busy="true">Loading your wallet…</p>}>
+            <ChainAction
+              spec={{ kind: "refund", escrow: data.escrow as Address, contract: ticket.contractAddress as Address, tokenId: ticket.tokenId }}
+              chainId={data.chainId}
+              chainName={data.chainName}
+              expectedWallet={data.walletAddress}
+              label={`Claim refund for #${ticket.tokenId}`}
+              onConfirmed={() => setClaimed(true)}
+            />
+          </Suspense>
+        ) : null}
+      </div>
+    );
+  }
+  return <p className="bg-amber-50 px-5 py-2 text-sm text-amber-900">This event was cancelled: the ticket's price can be refunded.</p>;
+}
+
 interface Listed {
   id: string;
   priceWei: string;
@@ -92,6 +144,7 @@ function TicketCard({
   listed: Listed | null;
   coin: string;
 }) {
+  const data = useLoaderData<LoaderData>();
   return (
     <li className="flex flex-col overflow-hidden rounded-2xl border border-zinc-200 bg-white shadow-sm" data-testid="ticket">
       <div className="flex items-start justify-between gap-3 border-b border-dashed border-zinc-200 p-5">
@@ -174,9 +227,7 @@ function TicketCard({
           Listed for resale at {formatWei(listed.priceWei, coin)}
         </p>
       ) : null}
-      {ticket.status === "refundable" ? (
-        <p className="bg-amber-50 px-5 py-2 text-sm text-amber-900">This event was cancelled: the ticket's price can be refunded.</p>
-      ) : null}
+      {ticket.status === "refundable" || ticket.status === "refunded" ? <RefundNote ticket={ticket} data={data} /> : null}
     </li>
   );
 }
