@@ -1,23 +1,38 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Dialog, DialogPanel, DialogTitle } from "@headlessui/react";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { formatEventDate, shortAddress } from "~/lib/format";
 import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
-import { viemChain } from "~/services/chain.server";
+import { FRACTION_STATE_LABEL } from "~/lib/fractions";
+import { CHAINS, env } from "~/env.server";
+import { currentDeployment, viemChain } from "~/services/chain.server";
+import { mySharesSummary, type MyShares } from "~/services/fractions.server";
 import { commitSession, requireUser } from "~/services/session.server";
 import { listMyTickets, type MyTicket } from "~/services/tickets.server";
 import { getDb } from "../../db/client.server";
+
+/** Splitting a ticket into shares needs the wallet (wagmi + RainbowKit): downloaded only when a fan opens the dialog. */
+const FractionWallet = lazy(() => import("~/components/FractionWallet.client"));
 
 export const meta: MetaFunction = () => [{ title: "My tickets — TicketChain" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const mine = await listMyTickets(await getDb(), user);
+  const db = await getDb();
+  const mine = await listMyTickets(db, user);
+  const deployment = currentDeployment();
+  const shares = deployment
+    ? await mySharesSummary(db, CHAINS[env().chain].id, deployment.fractions, [mine.walletAddress, mine.embeddedAddress].filter((a): a is string => Boolean(a)))
+    : [];
   return Response.json(
     {
       user: { email: user.email, walletAddress: user.walletAddress },
       chainName: viemChain().name,
+      chainId: CHAINS[env().chain].id,
+      coin: viemChain().nativeCurrency.symbol,
+      contracts: deployment ? { fractions: deployment.fractions, marketplace: deployment.marketplace } : null,
+      shares,
       ...mine,
     },
     { headers: await commitSession(request) },
@@ -27,6 +42,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 type LoaderData = {
   user: { email: string | null; walletAddress: string | null };
   chainName: string;
+  chainId: number;
+  coin: string;
+  contracts: { fractions: string; marketplace: string } | null;
+  shares: MyShares[];
   tickets: MyTicket[];
   embeddedAddress: string | null;
   walletAddress: string | null;
@@ -55,7 +74,7 @@ function StatusBadge({ status }: { status: TicketStatus }) {
   );
 }
 
-function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTicket) => void }) {
+function TicketCard({ ticket, onClaim, onSplit }: { ticket: MyTicket; onClaim: (t: MyTicket) => void; onSplit?: (t: MyTicket) => void }) {
   return (
     <li className="flex flex-col overflow-hidden rounded-2xl border border-zinc-200 bg-white shadow-sm" data-testid="ticket">
       <div className="flex items-start justify-between gap-3 border-b border-dashed border-zinc-200 p-5">
@@ -99,6 +118,15 @@ function TicketCard({ ticket, onClaim }: { ticket: MyTicket; onClaim: (t: MyTick
             className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
           >
             Claim to my wallet
+          </button>
+        ) : null}
+        {onSplit && ticket.status === "valid" && !ticket.heldByPlatform ? (
+          <button
+            type="button"
+            onClick={() => onSplit(ticket)}
+            className="rounded-lg border border-zinc-300 px-3 py-2 text-sm font-semibold text-zinc-800 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Split into shares
           </button>
         ) : null}
       </div>
@@ -197,9 +225,87 @@ function ClaimDialog({
   );
 }
 
+function SplitDialog({ ticket, data, onClose }: { ticket: MyTicket; data: LoaderData; onClose: () => void }) {
+  return (
+    <Dialog open onClose={onClose} className="relative z-50">
+      <div className="fixed inset-0 bg-zinc-900/40" aria-hidden="true" />
+      <div className="fixed inset-0 flex items-end justify-center overflow-y-auto p-4 sm:items-center">
+        <DialogPanel className="w-full max-w-lg rounded-2xl bg-white p-6 shadow-xl">
+          <DialogTitle className="text-lg font-semibold">Split ticket #{ticket.tokenId} into shares</DialogTitle>
+          <p className="mt-1 text-sm text-zinc-600">
+            {ticket.eventName}
+            {ticket.tierName ? ` · ${ticket.tierName}` : ""}
+          </p>
+          <div className="mt-3 space-y-2 rounded-lg bg-zinc-50 p-3 text-sm text-zinc-700">
+            <p>
+              The ticket is locked in TicketChain's vault contract and you receive shares for it. You can sell shares to friends or
+              anyone (fans can buy part of a ticket), keep the rest, and buy them back.
+            </p>
+            <p>
+              <strong>Who attends:</strong> whoever gathers every share and redeems them gets the ticket back; or anyone may pay the
+              buyout price you set now and take the ticket, the money then being shared among the holders. While split, the ticket
+              cannot be used at the door.
+            </p>
+          </div>
+          <div className="mt-4">
+            {data.contracts ? (
+              <Suspense fallback={<p className="text-sm text-zinc-600" aria-busy="true">Loading your wallet…</p>}>
+                <FractionWallet
+                  task={{ kind: "split", ticket: ticket.contractAddress, tokenId: ticket.tokenId }}
+                  chainId={data.chainId}
+                  chainName={data.chainName}
+                  coin={data.coin}
+                  fractions={data.contracts.fractions}
+                  marketplace={data.contracts.marketplace}
+                  fiatOf={() => null}
+                  onDone={() => {}}
+                />
+              </Suspense>
+            ) : (
+              <p role="alert" className="text-sm text-red-800">
+                The platform's contracts are not deployed on this chain.
+              </p>
+            )}
+          </div>
+          <button type="button" onClick={onClose} className="mt-4 w-full rounded-lg border border-zinc-300 px-4 py-2.5 text-sm font-semibold hover:bg-zinc-50">
+            Close
+          </button>
+        </DialogPanel>
+      </div>
+    </Dialog>
+  );
+}
+
+function SharesList({ shares }: { shares: MyShares[] }) {
+  return (
+    <section className="mt-10" aria-labelledby="shares-heading">
+      <h2 id="shares-heading" className="text-xl font-bold tracking-tight">
+        My shares
+      </h2>
+      <ul className="mt-3 divide-y divide-zinc-100 rounded-2xl border border-zinc-200 bg-white shadow-sm">
+        {shares.map((s) => (
+          <li key={s.id} className="flex flex-wrap items-center justify-between gap-3 p-4" data-testid="share-holding">
+            <div className="min-w-0">
+              <p className="font-semibold">{s.eventName ?? "Ticket"}</p>
+              <p className="text-sm text-zinc-600">
+                {s.tierName ?? "Ticket"} · #{s.tokenId} · {s.balance} of {s.totalShares} shares · {FRACTION_STATE_LABEL[s.state]}
+              </p>
+            </div>
+            <Link to={`/fractions/${s.id}`} className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50">
+              View shares
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export default function MyTickets() {
-  const { tickets, user, walletAddress, embeddedAddress, chainName } = useLoaderData<LoaderData>();
+  const data = useLoaderData<LoaderData>();
+  const { tickets, user, walletAddress, embeddedAddress, chainName } = data;
   const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
+  const [splitting, setSplitting] = useState<MyTicket | null>(null);
   const claimable = tickets.filter((t) => t.claimable);
   const signedInAs = walletAddress ? shortAddress(walletAddress) : user.email;
 
@@ -223,7 +329,7 @@ export default function MyTickets() {
         ) : null}
       </div>
 
-      {tickets.length === 0 ? (
+      {tickets.length === 0 && data.shares.length === 0 ? (
         <section className="mt-8 rounded-2xl border border-dashed border-zinc-300 bg-white p-8 text-center" aria-labelledby="empty-heading">
           <h2 id="empty-heading" className="text-lg font-semibold">
             No tickets yet
@@ -242,10 +348,14 @@ export default function MyTickets() {
       ) : (
         <ul className="mt-6 grid gap-4 sm:grid-cols-2" aria-label="Tickets">
           {tickets.map((ticket) => (
-            <TicketCard key={ticketKey(ticket.contractAddress, ticket.tokenId)} ticket={ticket} onClaim={(t) => setClaiming([t])} />
+            <TicketCard key={ticketKey(ticket.contractAddress, ticket.tokenId)} ticket={ticket} onClaim={(t) => setClaiming([t])} onSplit={setSplitting} />
           ))}
         </ul>
       )}
+
+      {data.shares.length ? <SharesList shares={data.shares} /> : null}
+
+      {splitting ? <SplitDialog ticket={splitting} data={data} onClose={() => setSplitting(null)} /> : null}
 
       {embeddedAddress ? (
         <p className="mt-8 text-xs text-zinc-500">

@@ -2,7 +2,8 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { getAddress, isAddress, isHex, type Address, type Hex, type PublicClient } from "viem";
 import { z } from "zod";
 import { fractionalTicketOwnershipAbi, marketplaceAbi } from "~/contracts/abi";
-import { hashOrder, NATIVE_CURRENCY, orderTypedData, type Order } from "~/lib/orders";
+import type { FractionState } from "~/lib/fractions";
+import { hashOrder, NATIVE_CURRENCY, type Order } from "~/lib/orders";
 import type { Db } from "../../db/client.server";
 import { chainLogs, shareListings } from "../../db/schema";
 
@@ -17,13 +18,9 @@ import { chainLogs, shareListings } from "../../db/schema";
  */
 
 const ZERO = "0x0000000000000000000000000000000000000000";
-/** Shares the UI lets a fan split a ticket into (the contract allows up to 1,000,000). */
-export const MIN_SPLIT = 2;
-export const MAX_SPLIT = 1000;
 /** Longest a share listing may stay open. */
 export const MAX_LISTING_DAYS = 90;
 
-export type FractionState = "active" | "redeemed" | "bought-out" | "refunded";
 
 export interface FractionView {
   id: string;
@@ -245,7 +242,8 @@ export async function createShareListing(ctx: ListingContext, fractionId: string
   if (fraction.state !== "active") throw new ListingError("This fraction is closed: its shares can no longer be sold.", 409);
   if (order.amount > BigInt(fraction.totalShares)) throw new ListingError(`There are only ${fraction.totalShares} shares.`);
 
-  const valid = await ctx.client.verifyTypedData({ address: order.seller, signature, ...orderTypedData(order, ctx.chainId, ctx.marketplace) });
+  const hash = hashOrder(order, ctx.chainId, ctx.marketplace).toLowerCase() as Hex;
+  const valid = await ctx.client.verifyHash({ address: order.seller, hash, signature });
   if (!valid) throw new ListingError("The signature is not the seller's.");
 
   const [nonce, balance, approved, capPerShare] = await Promise.all([
@@ -261,7 +259,6 @@ export async function createShareListing(ctx: ListingContext, fractionId: string
     throw new ListingError(`The price per share is above the resale cap (${capPerShare} wei per share).`);
   }
 
-  const hash = hashOrder(order, ctx.chainId, ctx.marketplace).toLowerCase() as Hex;
   await ctx.db
     .insert(shareListings)
     .values({
@@ -381,4 +378,60 @@ export async function openShareListings(db: Db, chainId: number, fractionId: str
       };
     })
     .filter((l) => BigInt(l.available) > 0n);
+}
+
+/** Resale cap per share (wei) for the fraction's ticket, or null when uncapped or unreadable. */
+export async function capPerShare(client: PublicClient, fraction: FractionView): Promise<bigint | null> {
+  try {
+    const cap = await client.readContract({ address: fraction.ticket as Address, abi: resaleCapAbi, functionName: "resaleCap", args: [BigInt(fraction.tokenId)] });
+    return cap === 2n ** 256n - 1n ? null : cap / BigInt(fraction.totalShares);
+  } catch {
+    return null;
+  }
+}
+
+/** Face value (wei) of the ticket behind fraction `id`, from the vault; null when the chain cannot be read. */
+export async function faceValue(client: PublicClient, fractions: Address, id: string): Promise<bigint | null> {
+  try {
+    return await client.readContract({ address: fractions, abi: fractionalTicketOwnershipAbi, functionName: "ticketPrice", args: [BigInt(id)] });
+  } catch {
+    return null;
+  }
+}
+
+export interface MyShares {
+  id: string;
+  balance: string;
+  totalShares: string;
+  state: FractionState;
+  tokenId: string;
+  eventName: string | null;
+  tierName: string | null;
+}
+
+/** Shares held by any of `addresses` (a fan's wallet and the wallet TicketChain keeps), for My tickets. */
+export async function mySharesSummary(db: Db, chainId: number, fractions: string, addresses: string[]): Promise<MyShares[]> {
+  const held = await sharesHeldBy(db, chainId, fractions, addresses);
+  const byId = new Map<string, bigint>();
+  for (const h of held) byId.set(h.id, (byId.get(h.id) ?? 0n) + BigInt(h.balance));
+  const out: MyShares[] = [];
+  for (const [id, balance] of byId) {
+    const f = await getFraction(db, chainId, fractions, id);
+    if (!f) continue;
+    const [row] = await db.execute(sql`
+      select e.name as event_name, tt.name as tier_name from tickets t
+      left join events e on e.id = t.event_id
+      left join ticket_tiers tt on tt.event_id = t.event_id and tt.position = t.tier_position
+      where t.chain_id = ${chainId} and t.contract_address = ${f.ticket} and t.token_id = ${f.tokenId}::numeric`).then(rows);
+    out.push({
+      id,
+      balance: balance.toString(),
+      totalShares: f.totalShares,
+      state: f.state,
+      tokenId: f.tokenId,
+      eventName: (row?.event_name as string | undefined) ?? null,
+      tierName: (row?.tier_name as string | undefined) ?? null,
+    });
+  }
+  return out;
 }
