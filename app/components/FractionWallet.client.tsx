@@ -198,6 +198,17 @@ function Actions(props: FractionWalletProps & { account: Address }) {
             );
             const [log] = parseEventLogs({ abi: fractionalTicketOwnershipAbi, logs: receipt.logs, eventName: "Fractionalized" });
             const id = log?.args.id.toString();
+            if (id) {
+              // The shares page reads the indexer: wait (up to 30 s) until it knows the new shares.
+              steps.setStatus({ tone: "pending", title: "Recording your shares…", detail: "The ticket is split; the shares page is being prepared." });
+              for (let i = 0; i < 60; i++) {
+                const answer = await fetch(`/fractions/${id}/status`, { headers: { accept: "application/json" } })
+                  .then((r) => r.json() as Promise<{ indexed?: boolean }>)
+                  .catch(() => null);
+                if (answer?.indexed) break;
+                await new Promise((r) => setTimeout(r, 500));
+              }
+            }
             props.onDone({ blockNumber: receipt.blockNumber, fractionId: id });
             return {
               tone: "success",
@@ -318,7 +329,7 @@ function Actions(props: FractionWalletProps & { account: Address }) {
         </div>
         {total ? (
           <p className="text-sm text-zinc-700">
-            Buyers pay up to {formatWei(total, coin)}
+            Selling all {amount} brings {formatWei(total, coin)}
             {props.fiatOf(total) ? ` (${props.fiatOf(total)})` : ""}; the royalty and platform fee come out of it, the rest is credited to you in the escrow.
           </p>
         ) : null}
@@ -477,7 +488,7 @@ function trimCoin(wei: string): string {
 }
 
 function Gate(props: FractionWalletProps) {
-  const { isConnected, chainId: walletChainId, address } = useAccount();
+  const { isConnected, chainId: walletChainId, address, status } = useAccount();
   const { openConnectModal } = useConnectModal();
   const { switchChain, isPending: switching, error: switchError } = useSwitchChain();
 
@@ -487,7 +498,16 @@ function Gate(props: FractionWalletProps) {
     window.dispatchEvent(new Event(WALLET_CONNECTED_EVENT));
   }, [isConnected]);
 
-  if (!isConnected || !address) {
+  // Only before any account is known: a reconnect of an already known account (the header's wallet button
+  // loading) must not unmount the form the fan is filling in.
+  if (!address && (status === "reconnecting" || status === "connecting")) {
+    return (
+      <p className="text-sm text-zinc-600" aria-busy="true">
+        Connecting to your wallet…
+      </p>
+    );
+  }
+  if (!address || (!isConnected && status !== "reconnecting")) {
     return (
       <div className="space-y-3">
         <p className="text-sm text-zinc-700">Connect the wallet that holds (or will hold) the shares.</p>

@@ -2,12 +2,14 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Dialog, DialogPanel, DialogTitle } from "@headlessui/react";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { lazy, Suspense, useState } from "react";
-import { formatEventDate, shortAddress } from "~/lib/format";
+import { formatCents, formatEventDate, shortAddress } from "~/lib/format";
 import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
 import { FRACTION_STATE_LABEL } from "~/lib/fractions";
 import { CHAINS, env } from "~/env.server";
 import { currentDeployment, viemChain } from "~/services/chain.server";
 import { mySharesSummary, type MyShares } from "~/services/fractions.server";
+import { coinPrice, isStale } from "~/services/prices.server";
+import { weiToCents } from "~/lib/prices";
 import { commitSession, requireUser } from "~/services/session.server";
 import { listMyTickets, type MyTicket } from "~/services/tickets.server";
 import { getDb } from "../../db/client.server";
@@ -22,6 +24,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = await getDb();
   const mine = await listMyTickets(db, user);
   const deployment = currentDeployment();
+  const price = await coinPrice();
+  const rate = price && !isStale(price) ? { answer: price.answer, decimals: price.decimals } : null;
   const shares = deployment
     ? await mySharesSummary(db, CHAINS[env().chain].id, deployment.fractions, [mine.walletAddress, mine.embeddedAddress].filter((a): a is string => Boolean(a)))
     : [];
@@ -33,6 +37,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       coin: viemChain().nativeCurrency.symbol,
       contracts: deployment ? { fractions: deployment.fractions, marketplace: deployment.marketplace } : null,
       shares,
+      rate,
       ...mine,
     },
     { headers: await commitSession(request) },
@@ -46,6 +51,7 @@ type LoaderData = {
   coin: string;
   contracts: { fractions: string; marketplace: string } | null;
   shares: MyShares[];
+  rate: { answer: string; decimals: number } | null;
   tickets: MyTicket[];
   embeddedAddress: string | null;
   walletAddress: string | null;
@@ -257,7 +263,7 @@ function SplitDialog({ ticket, data, onClose }: { ticket: MyTicket; data: Loader
                   coin={data.coin}
                   fractions={data.contracts.fractions}
                   marketplace={data.contracts.marketplace}
-                  fiatOf={() => null}
+                  fiatOf={(wei) => (data.rate ? `≈ ${formatCents(weiToCents(wei, BigInt(data.rate.answer), data.rate.decimals))}` : null)}
                   onDone={() => {}}
                 />
               </Suspense>
