@@ -348,6 +348,18 @@ function Actions(props: FractionWalletProps & { account: Address }) {
     );
   }
 
+  if (status?.tone === "success") {
+    // Done: the listing or action it was about may be gone; show the result only (the page reloads its numbers).
+    return (
+      <div className="space-y-3">
+        {heldLine}
+        <div role="status" aria-live="polite" data-testid="fraction-status">
+          <StatusLine status={status} />
+        </div>
+      </div>
+    );
+  }
+
   if (task.kind === "buy") {
     const { listing } = task;
     const amount = parseShares(buyAmount, 1, Number(listing.available));
