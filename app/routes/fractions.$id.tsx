@@ -140,8 +140,16 @@ function AttendeeNote({ data }: { data: Data }) {
   const { fraction } = data;
   const who = (a: string) => (data.mine.includes(a) ? "You" : shortAddress(a));
   let text: React.ReactNode;
-  if (fraction.state === "redeemed") text = <>{who(fraction.attendee!)} redeemed every share and holds the ticket: they attend.</>;
-  else if (fraction.state === "bought-out") text = <>{who(fraction.attendee!)} bought the ticket out and attends. Share holders cash out their part of the {formatWei(fraction.payout!, data.coin)}.</>;
+  const you = fraction.attendee !== null && data.mine.includes(fraction.attendee);
+  if (fraction.state === "redeemed")
+    text = you ? <>You redeemed every share and hold the ticket: you attend.</> : <>{who(fraction.attendee!)} redeemed every share and holds the ticket: they attend.</>;
+  else if (fraction.state === "bought-out")
+    text = (
+      <>
+        {you ? "You bought the ticket out and attend." : `${who(fraction.attendee!)} bought the ticket out and attends.`} Share holders cash out their part of the{" "}
+        {formatWei(fraction.payout!, data.coin)}.
+      </>
+    );
   else if (fraction.state === "refunded")
     text = <>Nobody: the event was cancelled. The refund ({formatWei(fraction.payout ?? "0", data.coin)}) is shared among the holders, who cash out their part.</>;
   else
