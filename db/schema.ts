@@ -558,3 +558,40 @@ export const eventTerms = pgTable("event_terms", {
   publishTxHash: text("publish_tx_hash"),
   publishSubmittedAt: timestamp("publish_submitted_at", { withTimezone: true }),
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Fractions (issue 5, fractions slice): the off-chain order book of share listings
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Signed marketplace orders selling shares of a fraction (order.token = the fractions vault, order.tokenId =
+ * the fraction id). `remaining` and `status` are recomputed from chain_logs (OrderFilled, OrderCancelled,
+ * NonceIncremented) by reconcileShareListings, never decremented in place, so a reorg cannot leave them wrong.
+ * Whole-ticket resale lives in its own table (`listings`).
+ */
+export const shareListings = pgTable(
+  "share_listings",
+  {
+    /** EIP-712 order hash (lower-case hex), as Marketplace.orderHash computes it */
+    hash: text("hash").primaryKey(),
+    chainId: integer("chain_id").notNull(),
+    marketplace: text("marketplace").notNull(),
+    fractionId: numeric("fraction_id", { precision: 78, scale: 0 }).notNull(),
+    seller: text("seller").notNull(),
+    token: text("token").notNull(),
+    amount: numeric("amount", { precision: 78, scale: 0 }).notNull(),
+    /** wei per share (native coin orders only) */
+    price: numeric("price", { precision: 78, scale: 0 }).notNull(),
+    currency: text("currency").notNull(),
+    expiry: bigint("expiry", { mode: "number" }).notNull(),
+    nonce: numeric("nonce", { precision: 78, scale: 0 }).notNull(),
+    salt: numeric("salt", { precision: 78, scale: 0 }).notNull(),
+    signature: text("signature").notNull(),
+    /** shares not sold yet: amount − Σ OrderFilled.amount */
+    remaining: numeric("remaining", { precision: 78, scale: 0 }).notNull(),
+    /** open | filled | cancelled | expired */
+    status: text("status").notNull().default("open"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("share_listings_fraction_idx").on(t.chainId, t.fractionId, t.status)],
+);

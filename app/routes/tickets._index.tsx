@@ -4,7 +4,12 @@ import { Link, useFetcher, useLoaderData, useRevalidator } from "@remix-run/reac
 import { lazy, Suspense, useEffect, useState } from "react";
 import type { Address } from "viem";
 import { DoorPassDialog } from "~/components/DoorPassDialog";
-import { formatEventDate, formatWei, shortAddress } from "~/lib/format";
+import { formatCents, formatEventDate, formatWei, shortAddress } from "~/lib/format";
+import { FRACTION_STATE_LABEL } from "~/lib/fractions";
+import { weiToCents } from "~/lib/prices";
+import { CHAINS, env } from "~/env.server";
+import { mySharesSummary, type MyShares } from "~/services/fractions.server";
+import { coinPrice, isStale } from "~/services/prices.server";
 import { STATUS_LABEL, ticketKey, type TicketStatus } from "~/lib/tickets";
 import { currentDeployment, viemChain } from "~/services/chain.server";
 import { refundInfo, type RefundInfo } from "~/services/refunds.server";
@@ -18,6 +23,8 @@ const SellTicket = lazy(() => import("~/components/SellTicket.client"));
 const TransferTicket = lazy(() => import("~/components/TransferTicket.client"));
 /** "Claim refund" sends PaymentEscrow.claimRefund from the fan's wallet: wagmi loads only when needed. */
 const ChainAction = lazy(() => import("~/components/promoter/ChainAction.client"));
+/** Splitting a ticket into shares needs the wallet (wagmi + RainbowKit): downloaded only when a fan opens the dialog. */
+const FractionWallet = lazy(() => import("~/components/FractionWallet.client"));
 
 export const meta: MetaFunction = () => [{ title: "My tickets — TicketChain" }];
 
@@ -29,6 +36,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const listed = user.walletAddress ? await listingsOfSellers(db, [user.walletAddress]).catch(() => []) : [];
   const chain = viemChain();
   const cancelled = mine.tickets.filter((t) => t.status === "refundable" || t.status === "refunded");
+  const deployment = currentDeployment();
+  const price = await coinPrice();
+  const rate = price && !isStale(price) ? { answer: price.answer, decimals: price.decimals } : null;
+  const shares = deployment
+    ? await mySharesSummary(db, CHAINS[env().chain].id, deployment.fractions, [mine.walletAddress, mine.embeddedAddress].filter((a): a is string => Boolean(a)))
+    : [];
   return Response.json(
     {
       user: { email: user.email, walletAddress: user.walletAddress },
@@ -38,6 +51,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
       listings: listed.map((l) => ({ id: l.id, key: ticketKey(l.contractAddress, l.tokenId), priceWei: l.priceWei })),
       escrow: currentDeployment()?.escrow ?? null,
       refunds: await refundInfo(db, chain.id, cancelled),
+      contracts: deployment ? { fractions: deployment.fractions, marketplace: deployment.marketplace } : null,
+      shares,
+      rate,
       ...mine,
     },
     { headers: await commitSession(request) },
@@ -52,6 +68,9 @@ type LoaderData = {
   listings: Array<{ id: string; key: string; priceWei: string }>;
   escrow: string | null;
   refunds: Record<string, RefundInfo>;
+  contracts: { fractions: string; marketplace: string } | null;
+  shares: MyShares[];
+  rate: { answer: string; decimals: number } | null;
   tickets: MyTicket[];
   embeddedAddress: string | null;
   walletAddress: string | null;
@@ -133,6 +152,7 @@ function TicketCard({
   ticket,
   onClaim,
   onShow,
+  onSplit,
   onSell,
   listed,
   coin,
@@ -140,6 +160,7 @@ function TicketCard({
   ticket: MyTicket;
   onClaim: (t: MyTicket) => void;
   onShow: (t: MyTicket) => void;
+  onSplit?: (t: MyTicket) => void;
   onSell: ((t: MyTicket, mode: "sell" | "transfer") => void) | null;
   listed: Listed | null;
   coin: string;
@@ -198,6 +219,15 @@ function TicketCard({
             className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
           >
             Claim to my wallet
+          </button>
+        ) : null}
+        {onSplit && ticket.status === "valid" && !ticket.heldByPlatform ? (
+          <button
+            type="button"
+            onClick={() => onSplit(ticket)}
+            className="rounded-lg border border-zinc-300 px-3 py-2 text-sm font-semibold text-zinc-800 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Split into shares
           </button>
         ) : null}
         {onSell ? (
@@ -401,6 +431,82 @@ function SellDialog({
   );
 }
 
+function SplitDialog({ ticket, data, onClose }: { ticket: MyTicket; data: LoaderData; onClose: () => void }) {
+  return (
+    <Dialog open onClose={onClose} className="relative z-50">
+      <div className="fixed inset-0 bg-zinc-900/40" aria-hidden="true" />
+      <div className="fixed inset-0 flex items-end justify-center overflow-y-auto p-4 sm:items-center">
+        <DialogPanel className="w-full max-w-lg rounded-2xl bg-white p-6 shadow-xl">
+          <DialogTitle className="text-lg font-semibold">Split ticket #{ticket.tokenId} into shares</DialogTitle>
+          <p className="mt-1 text-sm text-zinc-600">
+            {ticket.eventName}
+            {ticket.tierName ? ` · ${ticket.tierName}` : ""}
+          </p>
+          <div className="mt-3 space-y-2 rounded-lg bg-zinc-50 p-3 text-sm text-zinc-700">
+            <p>
+              The ticket is locked in TicketChain's vault contract and you receive shares for it. You can sell shares to friends or
+              anyone (fans can buy part of a ticket), keep the rest, and buy them back.
+            </p>
+            <p>
+              <strong>Who attends:</strong> whoever gathers every share and redeems them gets the ticket back; or anyone may pay the
+              buyout price you set now and take the ticket, the money then being shared among the holders. While split, the ticket
+              cannot be used at the door.
+            </p>
+          </div>
+          <div className="mt-4">
+            {data.contracts ? (
+              <Suspense fallback={<p className="text-sm text-zinc-600" aria-busy="true">Loading your wallet…</p>}>
+                <FractionWallet
+                  task={{ kind: "split", ticket: ticket.contractAddress, tokenId: ticket.tokenId }}
+                  chainId={data.chainId}
+                  chainName={data.chainName}
+                  coin={data.coin}
+                  fractions={data.contracts.fractions}
+                  marketplace={data.contracts.marketplace}
+                  fiatOf={(wei) => (data.rate ? `≈ ${formatCents(weiToCents(wei, BigInt(data.rate.answer), data.rate.decimals))}` : null)}
+                  onDone={() => {}}
+                />
+              </Suspense>
+            ) : (
+              <p role="alert" className="text-sm text-red-800">
+                The platform's contracts are not deployed on this chain.
+              </p>
+            )}
+          </div>
+          <button type="button" onClick={onClose} className="mt-4 w-full rounded-lg border border-zinc-300 px-4 py-2.5 text-sm font-semibold hover:bg-zinc-50">
+            Close
+          </button>
+        </DialogPanel>
+      </div>
+    </Dialog>
+  );
+}
+
+function SharesList({ shares }: { shares: MyShares[] }) {
+  return (
+    <section className="mt-10" aria-labelledby="shares-heading">
+      <h2 id="shares-heading" className="text-xl font-bold tracking-tight">
+        My shares
+      </h2>
+      <ul className="mt-3 divide-y divide-zinc-100 rounded-2xl border border-zinc-200 bg-white shadow-sm">
+        {shares.map((s) => (
+          <li key={s.id} className="flex flex-wrap items-center justify-between gap-3 p-4" data-testid="share-holding">
+            <div className="min-w-0">
+              <p className="font-semibold">{s.eventName ?? "Ticket"}</p>
+              <p className="text-sm text-zinc-600">
+                {s.tierName ?? "Ticket"} · #{s.tokenId} · {s.balance} of {s.totalShares} shares · {FRACTION_STATE_LABEL[s.state]}
+              </p>
+            </div>
+            <Link to={`/fractions/${s.id}`} className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50">
+              View shares
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export default function MyTickets() {
   const { tickets, user, walletAddress, embeddedAddress, chainName, chainId, coin, listings } = useLoaderData<LoaderData>();
   const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
@@ -409,6 +515,8 @@ export default function MyTickets() {
   // Resale from the fan's own wallet (the one they signed in with); TicketChain-kept tickets are claimed first.
   const sellable = (t: MyTicket) => t.status === "valid" && !t.heldByPlatform && Boolean(walletAddress);
   const [showing, setShowing] = useState<MyTicket | null>(null);
+  const [splitting, setSplitting] = useState<MyTicket | null>(null);
+  const data = useLoaderData<LoaderData>();
   const claimable = tickets.filter((t) => t.claimable);
   const signedInAs = walletAddress ? shortAddress(walletAddress) : user.email;
 
@@ -432,7 +540,7 @@ export default function MyTickets() {
         ) : null}
       </div>
 
-      {tickets.length === 0 ? (
+      {tickets.length === 0 && data.shares.length === 0 ? (
         <section className="mt-8 rounded-2xl border border-dashed border-zinc-300 bg-white p-8 text-center" aria-labelledby="empty-heading">
           <h2 id="empty-heading" className="text-lg font-semibold">
             No tickets yet
@@ -456,6 +564,7 @@ export default function MyTickets() {
               ticket={ticket}
               onClaim={(t) => setClaiming([t])}
               onShow={setShowing}
+              onSplit={setSplitting}
               onSell={sellable(ticket) ? (t, mode) => setSelling({ ticket: t, mode }) : null}
               listed={listedOf(ticket)}
               coin={coin}
@@ -481,6 +590,10 @@ export default function MyTickets() {
           onClose={() => setSelling(null)}
         />
       ) : null}
+
+      {data.shares.length ? <SharesList shares={data.shares} /> : null}
+
+      {splitting ? <SplitDialog ticket={splitting} data={data} onClose={() => setSplitting(null)} /> : null}
 
       {showing ? (
         <DoorPassDialog ticket={showing} owner={showing.heldByPlatform ? embeddedAddress : walletAddress} chainId={chainId} onClose={() => setShowing(null)} />
