@@ -1,14 +1,13 @@
-import { RainbowKitProvider, useConnectModal } from "@rainbow-me/rainbowkit";
-import { QueryClientProvider } from "@tanstack/react-query";
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useEffect, useState } from "react";
 import { parseEventLogs, type Address, type BaseError, type Hash } from "viem";
-import { useAccount, usePublicClient, useSignTypedData, useSwitchChain, useWriteContract, WagmiProvider } from "wagmi";
+import { useAccount, usePublicClient, useSignTypedData, useSwitchChain, useWriteContract } from "wagmi";
 import { concertTicketAbi, fractionalTicketOwnershipAbi, marketplaceAbi } from "~/contracts/abi";
 import { formatWei } from "~/lib/format";
 import { fractionErrorMessage, MAX_SPLIT, MIN_SPLIT, parseCoin, parseShares } from "~/lib/fractions";
 import { NATIVE_CURRENCY, orderTypedData, randomSalt, type Order } from "~/lib/orders";
 import { REMEMBER_KEY, WALLET_CONNECTED_EVENT } from "./ConnectWallet";
-import { config, queryClient } from "./wallet.client";
+import { WalletProviders } from "./wallet.client";
 
 /**
  * Every wallet action on fractions, loaded on demand (React.lazy) so wagmi and RainbowKit stay out of first
@@ -547,12 +546,8 @@ function Gate(props: FractionWalletProps) {
 
 export default function FractionWallet(props: FractionWalletProps) {
   return (
-    <WagmiProvider config={config}>
-      <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Gate {...props} />
-        </RainbowKitProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
+    <WalletProviders>
+      <Gate {...props} />
+    </WalletProviders>
   );
 }

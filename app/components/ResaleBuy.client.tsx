@@ -1,12 +1,11 @@
-import { RainbowKitProvider, useConnectModal } from "@rainbow-me/rainbowkit";
-import { QueryClientProvider } from "@tanstack/react-query";
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useState } from "react";
 import { isAddressEqual, type Address, type BaseError, type Hex } from "viem";
-import { useAccount, usePublicClient, useSwitchChain, useWriteContract, WagmiProvider } from "wagmi";
+import { useAccount, usePublicClient, useSwitchChain, useWriteContract } from "wagmi";
 import { marketplaceAbi } from "~/contracts/abi";
 import { formatWei } from "~/lib/format";
 import type { Order } from "~/lib/orders";
-import { config, queryClient } from "./wallet.client";
+import { WalletProviders } from "./wallet.client";
 
 /**
  * Buys one resale listing with the fan's wallet: fetches the signed order (the server checks on chain that it
@@ -101,12 +100,8 @@ function Buy(props: ResaleBuyProps) {
 
 export default function ResaleBuy(props: ResaleBuyProps) {
   return (
-    <WagmiProvider config={config}>
-      <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Buy {...props} />
-        </RainbowKitProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
+    <WalletProviders>
+      <Buy {...props} />
+    </WalletProviders>
   );
 }

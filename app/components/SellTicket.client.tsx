@@ -1,12 +1,11 @@
-import { RainbowKitProvider, useConnectModal } from "@rainbow-me/rainbowkit";
-import { QueryClientProvider } from "@tanstack/react-query";
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useCallback, useEffect, useState } from "react";
 import { formatEther, isAddressEqual, parseEther, type Address, type BaseError } from "viem";
-import { useAccount, useSignTypedData, useSwitchChain, useWriteContract, usePublicClient, WagmiProvider } from "wagmi";
+import { useAccount, useSignTypedData, useSwitchChain, useWriteContract, usePublicClient } from "wagmi";
 import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
 import { formatWei } from "~/lib/format";
 import { NATIVE_CURRENCY, orderTypedData, randomSalt, type Order } from "~/lib/orders";
-import { config, queryClient } from "./wallet.client";
+import { WalletProviders } from "./wallet.client";
 
 /**
  * "Sell" for one ticket held in the fan's own wallet: reads the resale terms (cap, royalty, platform fee,
@@ -234,12 +233,8 @@ function Sell(props: SellTicketProps) {
 
 export default function SellTicket(props: SellTicketProps) {
   return (
-    <WagmiProvider config={config}>
-      <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Sell {...props} />
-        </RainbowKitProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
+    <WalletProviders>
+      <Sell {...props} />
+    </WalletProviders>
   );
 }

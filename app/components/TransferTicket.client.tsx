@@ -1,10 +1,9 @@
-import { RainbowKitProvider, useConnectModal } from "@rainbow-me/rainbowkit";
-import { QueryClientProvider } from "@tanstack/react-query";
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useState } from "react";
 import { getAddress, isAddress, isAddressEqual, type Address, type BaseError } from "viem";
-import { useAccount, usePublicClient, useSwitchChain, useWriteContract, WagmiProvider } from "wagmi";
+import { useAccount, usePublicClient, useSwitchChain, useWriteContract } from "wagmi";
 import { concertTicketAbi } from "~/contracts/abi";
-import { config, queryClient } from "./wallet.client";
+import { WalletProviders } from "./wallet.client";
 
 /**
  * "Transfer to a friend" for a ticket in the fan's own wallet: `safeTransferFrom(owner, friend, tokenId)` from
@@ -116,12 +115,8 @@ function Transfer(props: TransferTicketProps) {
 
 export default function TransferTicket(props: TransferTicketProps) {
   return (
-    <WagmiProvider config={config}>
-      <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Transfer {...props} />
-        </RainbowKitProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
+    <WalletProviders>
+      <Transfer {...props} />
+    </WalletProviders>
   );
 }

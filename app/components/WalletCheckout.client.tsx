@@ -1,13 +1,12 @@
-import { RainbowKitProvider, useConnectModal } from "@rainbow-me/rainbowkit";
-import { QueryClientProvider } from "@tanstack/react-query";
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useEffect, useMemo, useState } from "react";
 import { parseEventLogs, type Address, type BaseError, type Hash } from "viem";
-import { useAccount, useSwitchChain, useWaitForTransactionReceipt, useWriteContract, WagmiProvider } from "wagmi";
+import { useAccount, useSwitchChain, useWaitForTransactionReceipt, useWriteContract } from "wagmi";
 import { concertTicketAbi } from "~/contracts/abi";
 import { formatWei } from "~/lib/format";
 import { MAX_PER_PURCHASE, purchaseErrorMessage } from "~/lib/purchase-errors";
 import { REMEMBER_KEY, WALLET_CONNECTED_EVENT } from "./ConnectWallet";
-import { config, queryClient } from "./wallet.client";
+import { WalletProviders } from "./wallet.client";
 
 /**
  * "Pay with wallet" for one tier: connect (RainbowKit), switch network if needed, pick a quantity, call
@@ -208,12 +207,8 @@ function StatusLine({ tone, title, detail }: { tone: "pending" | "success" | "er
 
 export default function WalletCheckout(props: WalletCheckoutProps) {
   return (
-    <WagmiProvider config={config}>
-      <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Checkout {...props} />
-        </RainbowKitProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
+    <WalletProviders>
+      <Checkout {...props} />
+    </WalletProviders>
   );
 }

@@ -1,10 +1,9 @@
-import { RainbowKitProvider, useConnectModal } from "@rainbow-me/rainbowkit";
-import { QueryClientProvider } from "@tanstack/react-query";
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useEffect, useRef, useState } from "react";
 import { getAddress, type Address, type BaseError } from "viem";
-import { useAccount, useSignTypedData, WagmiProvider } from "wagmi";
+import { useAccount, useSignTypedData } from "wagmi";
 import { doorPassTypedData, encodeDoorPass, passWindow, type DoorPass } from "~/lib/door-pass";
-import { config, queryClient } from "./wallet.client";
+import { WalletProviders } from "./wallet.client";
 
 /**
  * The door pass of a ticket in the fan's own wallet: the wallet signs the EIP-712 pass once per 30-second
@@ -69,12 +68,8 @@ function Signer({ chainId, contract, tokenId, owner, onPass, onError }: WalletDo
 
 export default function WalletDoorPass(props: WalletDoorPassProps) {
   return (
-    <WagmiProvider config={config}>
-      <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Signer {...props} />
-        </RainbowKitProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
+    <WalletProviders>
+      <Signer {...props} />
+    </WalletProviders>
   );
 }

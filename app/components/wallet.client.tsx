@@ -134,6 +134,21 @@ function useSiweAdapter() {
   );
 }
 
+/**
+ * wagmi + react-query + RainbowKit around a wallet action (checkout, sell, transfer, door pass, promoter
+ * actions…): one wagmi config and one query client for the whole page, so every action shares the
+ * connection made by any other.
+ */
+export function WalletProviders({ children }: { children: React.ReactNode }) {
+  return (
+    <WagmiProvider config={config}>
+      <QueryClientProvider client={queryClient}>
+        <RainbowKitProvider>{children}</RainbowKitProvider>
+      </QueryClientProvider>
+    </WagmiProvider>
+  );
+}
+
 export default function WalletPanel(props: { openOnMount: boolean; rememberKey: string }) {
   const root = useRouteLoaderData<RootData>("root");
   const adapter = useSiweAdapter();

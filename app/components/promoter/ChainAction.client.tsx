@@ -1,11 +1,10 @@
-import { RainbowKitProvider, useConnectModal } from "@rainbow-me/rainbowkit";
-import { QueryClientProvider } from "@tanstack/react-query";
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useEffect, useState } from "react";
 import { BaseError, ContractFunctionRevertedError, getAddress, UserRejectedRequestError, type Address, type Hash } from "viem";
-import { useAccount, usePublicClient, useSwitchChain, useWaitForTransactionReceipt, useWriteContract, WagmiProvider } from "wagmi";
+import { useAccount, usePublicClient, useSwitchChain, useWaitForTransactionReceipt, useWriteContract } from "wagmi";
 import { concertTicketAbi, paymentEscrowAbi, ticketFactoryAbi } from "~/contracts/abi";
 import { REMEMBER_KEY, WALLET_CONNECTED_EVENT } from "../ConnectWallet";
-import { config, queryClient } from "../wallet.client";
+import { WalletProviders } from "../wallet.client";
 import { dangerButton, primaryButton } from "./ui";
 
 /**
@@ -192,12 +191,8 @@ function Action(props: ChainActionProps) {
 
 export default function ChainAction(props: ChainActionProps) {
   return (
-    <WagmiProvider config={config}>
-      <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>
-          <Action {...props} />
-        </RainbowKitProvider>
-      </QueryClientProvider>
-    </WagmiProvider>
+    <WalletProviders>
+      <Action {...props} />
+    </WalletProviders>
   );
 }
