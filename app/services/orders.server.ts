@@ -388,7 +388,7 @@ export function maskEmail(email: string | null): string | null {
  * it voids them). Card tickets carry no on-chain payment (primaryPaid 0), so the escrow never refunds
  * them a second time. Returns how many orders changed.
  */
-export async function settleCancelledEvents(db: Db, boss: PgBoss, stripe: Stripe): Promise<number> {
+export async function settleCancelledEvents(db: Db, stripe: Stripe): Promise<number> {
   const open = await db
     .select({ id: orders.id, status: orders.status, pi: orders.stripePaymentIntentId })
     .from(orders)
@@ -423,6 +423,5 @@ export async function settleCancelledEvents(db: Db, boss: PgBoss, stripe: Stripe
       changed += done.length;
     }
   }
-  void boss;
   return changed;
 }

@@ -61,7 +61,7 @@ export async function startPayments(options: StartPaymentsOptions): Promise<Paym
     const s = await stripe();
     const expired = await sweepReservations(handle.db, boss, s);
     if (expired) log(`released ${expired} lapsed reservation(s)`);
-    const settled = await settleCancelledEvents(handle.db, boss, s);
+    const settled = await settleCancelledEvents(handle.db, s);
     if (settled) log(`settled ${settled} card order(s) of cancelled events (refunded or not charged)`);
     if (testMode) {
       await expireOverdueSessions(handle.db);
