@@ -99,8 +99,11 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
     expect(body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/events\/:slug",status="200"\} [1-9]/);
     expect(body).toMatch(/^mint_queue_depth \d+$/m);
     expect(body).toMatch(/^indexer_lag_blocks \d+$/m);
-    // One JSON log line per request, with its id and no query string or headers.
-    expect(app.output()).toMatch(/\{"level":"info".*"requestId":"lb-trace-12345678".*"route":"\/".*"status":200/);
+    // One JSON log line per request, with its id and no query string or headers. It is written when the
+    // response finishes and reaches this process through the child's stdout pipe: wait for it.
+    const logged = /\{"level":"info".*"requestId":"lb-trace-12345678".*"route":"\/".*"status":200/;
+    for (let i = 0; i < 50 && !logged.test(app.output()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(app.output()).toMatch(logged);
   });
 
   it("answers an unknown event with a 404 page, not an error", async () => {
