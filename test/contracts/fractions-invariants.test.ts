@@ -122,14 +122,15 @@ interface ModelVault {
 
 describe("FractionalTicketOwnership invariants", function () {
   it(`hold over ${NUM_RUNS} random sequences of up to ${MAX_STEPS} steps`, async function () {
-    this.timeout(120_000);
+    // Every run executes (no time-based skipping: under coverage on a busy machine that skipped most runs and
+    // failed the property for "too many pre-condition failures"); the mocha timeout bounds a long shrink.
+    this.timeout(600_000);
     await fc.assert(
       fc.asyncProperty(sequenceArb, async (actions) => {
         const f = await loadFixture(invariantsFixture);
         await runSequence(f, actions);
       }),
-      // Shrinking replays whole sequences on the chain; cap it so a failure is reported within the timeout.
-      { numRuns: NUM_RUNS, skipAllAfterTimeLimit: 60_000 },
+      { numRuns: NUM_RUNS },
     );
   });
 });

@@ -137,7 +137,7 @@ class Model {
 }
 
 describe("invariants (fast-check over the real contracts)", function () {
-  this.timeout(120_000);
+  this.timeout(600_000);
 
   it("hold after every step of random action sequences", async function () {
     await fc.assert(

@@ -100,7 +100,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 
 describe("Marketplace invariants (fast-check)", function () {
   it("escrow owes what buyers paid, fills stay within orders, each ticket has one owner", async function () {
-    this.timeout(120_000);
+    this.timeout(600_000);
     const outcomes: Record<string, number> = {};
     const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
     await fc.assert(
