@@ -116,7 +116,11 @@ describe("a promoter (demo account #1) in the browser", () => {
     expect(await page.getByLabel("Royalty on resales (%)").getAttribute("aria-invalid")).toBe("true");
     // The values come back filled in.
     expect(await page.getByRole("listitem", { name: "Tier 2" }).getByLabel("Tier name").inputValue()).toBe("Circle");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "promoter-create-form-errors.png"), fullPage: true });
     await page.getByLabel("Royalty on resales (%)").fill("5");
+    // Editing the field clears its error; the server checks again on save.
+    expect(await page.locator("#e-royaltyPercent").count()).toBe(0);
+    expect(await page.getByLabel("Royalty on resales (%)").getAttribute("aria-invalid")).toBeNull();
     await page.screenshot({ path: path.join(SCREENSHOTS, "promoter-create-form.png"), fullPage: true });
     await page.getByRole("button", { name: "Save draft" }).click();
 

@@ -1,5 +1,5 @@
 import { Form, useNavigation } from "@remix-run/react";
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { MAX_ROYALTY_BPS, MAX_TIERS } from "~/lib/promoter-event";
 import { FieldError, input, primaryButton, secondaryButton } from "./ui";
 
@@ -31,13 +31,20 @@ const EMPTY_TIER = { name: "", price: "", coin: "", supply: "" };
  * The event editor (create, and create-from-Ticketmaster). One form; tiers are repeated fields. The
  * constraints mirror app/lib/promoter-event.ts, which the server applies again (400 with field errors).
  */
-export function EventEditor({ defaults, errors, formError, chainName, coin, rateText }: EditorProps) {
+export function EventEditor({ defaults, errors: serverErrors, formError, chainName, coin, rateText }: EditorProps) {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction === "/promoter/events/new";
   const [tiers, setTiers] = useState(() =>
     (defaults.tiers?.length ? defaults.tiers : [EMPTY_TIER]).map((t, i) => ({ ...t, key: `t${i}` })),
   );
   const [nextKey, setNextKey] = useState(tiers.length);
+  // A field's server error disappears once the promoter edits that field (the server checks again on save).
+  const [edited, setEdited] = useState<ReadonlySet<string>>(() => new Set());
+  const errors = Object.fromEntries(Object.entries(serverErrors).filter(([key]) => !edited.has(key)));
+  const forgetError = (event: FormEvent<HTMLFormElement>) => {
+    const describedBy = (event.target as HTMLElement).getAttribute("aria-describedby");
+    if (describedBy?.startsWith("e-")) setEdited((prev) => new Set(prev).add(describedBy.slice(2)));
+  };
   const field = (name: string) => ({
     id: `f-${name}`,
     name,
@@ -46,7 +53,7 @@ export function EventEditor({ defaults, errors, formError, chainName, coin, rate
   });
 
   return (
-    <Form method="post" action="/promoter/events/new" className="space-y-8" noValidate>
+    <Form method="post" action="/promoter/events/new" className="space-y-8" noValidate onChange={forgetError}>
       {formError ? (
         <p role="alert" className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-800">
           {formError}
