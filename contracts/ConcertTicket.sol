@@ -17,9 +17,17 @@ import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
 import {ITicketFactory} from "./interfaces/ITicketFactory.sol";
 import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
 
-/// @dev The one call the ticket makes to the fractions vault (a zero or code-less vault is tolerated).
+/**
+ * @title IFractionSupply
+ * @notice The one call the ticket makes to the fractions vault (a zero or code-less vault is tolerated).
+ */
 interface IFractionSupply {
-    function totalSupply(uint256 id) external view returns (uint256);
+    /**
+     * @notice Shares outstanding of a fraction id.
+     * @param id the fraction id
+     * @return shares outstanding
+     */
+    function totalSupply(uint256 id) external view returns (uint256 shares);
 }
 
 /**
@@ -125,6 +133,7 @@ contract ConcertTicket is
     /// @dev An event can be cancelled only before it starts.
     error TicketCancelTooLate(uint64 startsAt);
 
+    /// @notice Locks the implementation: only clones are initialised (by the factory).
     /// @custom:oz-upgrades-unsafe-allow constructor
     /// @param trustedForwarder_ the platform's ERC2771Forwarder; an immutable of this code, so every clone trusts it
     constructor(address trustedForwarder_) ERC2771ContextUpgradeable(trustedForwarder_) {
@@ -168,14 +177,7 @@ contract ConcertTicket is
     // Sales, issuance, check-in, cancellation
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * @notice Buys `quantity` tickets of `tierId` for exactly `price * quantity` wei, paid into the escrow.
-     * @param tierId the tier
-     * @param quantity 1..{MAX_PER_PURCHASE}
-     * @return firstTokenId the first of the consecutive token ids bought
-     * @dev Requirements: event not cancelled; before `startsAt`; known tier; enough seats left; exact payment.
-     * Emits {Transfer} per ticket, {TicketsPurchased}, and the escrow's {IPaymentEscrow-PrimaryDeposited}.
-     */
+    /// @inheritdoc IConcertTicket
     function buy(uint256 tierId, uint256 quantity) external payable nonReentrant returns (uint256 firstTokenId) {
         if (quantity == 0 || quantity > MAX_PER_PURCHASE) revert TicketInvalidQuantity(quantity);
         address buyer = _msgSender();
@@ -190,19 +192,7 @@ contract ConcertTicket is
         IPaymentEscrow(_escrow).depositPrimary{value: msg.value}(buyer, firstTokenId, quantity);
     }
 
-    /**
-     * @notice Issues one ticket of `tierId` to each recipient, for one batch of orders paid off chain (by
-     * card). Consecutive equal recipients share one storage word.
-     * @param tierId the tier
-     * @param recipients one entry per ticket
-     * @param batchRef the platform's reference for the whole batch (e.g. the mint job id); a nonzero reference
-     * can be minted only once, ever ({tokenForOrder} returns the batch's `firstTokenId`). bytes32(0) means
-     * "no reference" (complimentary tickets): nothing recorded.
-     * @return firstTokenId ticket i goes to `recipients[i]` as token `firstTokenId + i`
-     * @dev Requirements: caller holds MINTER_ROLE on the factory; at least one recipient; no zero recipient;
-     * event not cancelled; before `startsAt`; known tier; enough seats left; `batchRef` not used before.
-     * Emits {Transfer} per ticket and {TicketsIssued} (the recipients are in the Transfer events).
-     */
+    /// @inheritdoc IConcertTicket
     function mintBatch(uint256 tierId, address[] calldata recipients, bytes32 batchRef)
         external
         nonReentrant
@@ -229,19 +219,7 @@ contract ConcertTicket is
         emit TicketsIssued(tierId, batchRef, firstTokenId, quantity);
     }
 
-    /**
-     * @notice Issues `quantity` tickets of `tierId` to `to` for one order paid off chain (a card checkout of
-     * several tickets): one order reference for all of them, one storage word per 128 tickets.
-     * @param tierId the tier
-     * @param to the buyer
-     * @param quantity tickets in the order (at least one)
-     * @param orderRef the platform's order id, minted only once, ever; bytes32(0) = no reference
-     * @return firstTokenId the order's tickets are `firstTokenId .. firstTokenId + quantity - 1`
-     * ({tokenForOrder} returns `firstTokenId`)
-     * @dev Requirements: caller holds MINTER_ROLE on the factory; `to` nonzero; `quantity` nonzero; event not
-     * cancelled; before `startsAt`; known tier; enough seats left; `orderRef` not used before.
-     * Emits {Transfer} per ticket and {OrderIssued}.
-     */
+    /// @inheritdoc IConcertTicket
     function mintOrder(uint256 tierId, address to, uint256 quantity, bytes32 orderRef)
         external
         nonReentrant
@@ -259,14 +237,7 @@ contract ConcertTicket is
         emit OrderIssued(orderRef, to, tierId, firstTokenId, quantity);
     }
 
-    /**
-     * @notice Marks tickets as used at the door; a checked-in ticket can no longer be transferred.
-     * @param tokenIds the tickets scanned
-     * @dev Requirements: caller holds scannerRole(eventId) on the factory; event not cancelled; every
-     * token exists, is not checked in yet (nor listed twice) and is not held by the fractions vault (a
-     * checked-in ticket could never leave the vault).
-     * Emits {TicketCheckedIn} and {MetadataUpdate} per ticket.
-     */
+    /// @inheritdoc IConcertTicket
     function checkIn(uint256[] calldata tokenIds) external {
         address scanner = _msgSender();
         uint256 eventId_ = _eventId;
@@ -308,12 +279,7 @@ contract ConcertTicket is
         if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;
     }
 
-    /**
-     * @notice Cancels the event: sales, transfers and check-ins stop, refunds open in the escrow.
-     * @dev Requirements: caller holds promoterRole(eventId) on the factory; not cancelled yet; before `startsAt`
-     * (once the show has started the promoter may already have withdrawn the proceeds).
-     * Emits {EventCancelled} and, when tickets exist, {BatchMetadataUpdate} over all of them.
-     */
+    /// @inheritdoc IConcertTicket
     function cancelEvent() external {
         address account = _msgSender();
         uint256 eventId_ = _eventId;
@@ -343,6 +309,9 @@ contract ConcertTicket is
 
     /**
      * @notice Moves `tokenId` from `from` to `to`.
+     * @param from the current owner
+     * @param to the new owner
+     * @param tokenId the ticket
      * @dev Requirements: `to` nonzero; `from` owns the token; caller is the owner, approved for the token or
      * an operator of the owner; event not cancelled; ticket not checked in. Emits {Transfer}.
      */
@@ -352,13 +321,23 @@ contract ConcertTicket is
         if (previousOwner != from) revert ERC721IncorrectOwner(from, tokenId, previousOwner);
     }
 
-    /// @notice {transferFrom}, then `onERC721Received` on a contract recipient. Emits {Transfer}.
+    /**
+     * @notice {transferFrom}, then `onERC721Received` on a contract recipient.
+     * @param from the current owner
+     * @param to the new owner
+     * @param tokenId the ticket
+     * @dev Requirements: those of {transferFrom}; a contract recipient accepts the token. Emits {Transfer}.
+     */
     function safeTransferFrom(address from, address to, uint256 tokenId) external {
         safeTransferFrom(from, to, tokenId, "");
     }
 
     /**
      * @notice {transferFrom}, then `onERC721Received(operator, from, tokenId, data)` on a contract recipient.
+     * @param from the current owner
+     * @param to the new owner
+     * @param tokenId the ticket
+     * @param data passed to `onERC721Received`
      * @dev Requirements: those of {transferFrom}; a contract recipient accepts the token. Emits {Transfer}.
      */
     function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
@@ -368,6 +347,8 @@ contract ConcertTicket is
 
     /**
      * @notice Lets `to` transfer `tokenId` (zero clears the approval).
+     * @param to the approved account, or zero
+     * @param tokenId the ticket
      * @dev Requirements: the token exists; caller is its owner or an operator of the owner. Emits {Approval}.
      */
     function approve(address to, uint256 tokenId) external {
@@ -381,6 +362,8 @@ contract ConcertTicket is
 
     /**
      * @notice Lets `operator` transfer all of the caller's tickets of this event (or revokes it).
+     * @param operator the account (e.g. the marketplace or the fractions vault)
+     * @param approved true to allow, false to revoke
      * @dev Requirements: `operator` nonzero. Emits {ApprovalForAll}.
      */
     function setApprovalForAll(address operator, bool approved) external {
@@ -411,14 +394,23 @@ contract ConcertTicket is
         return "TICKET";
     }
 
-    /// @notice `baseURI` + token id (empty when the event has no base URI).
+    /**
+     * @notice Metadata URI of a ticket.
+     * @param tokenId the ticket
+     * @return `baseURI` + token id (empty when the event has no base URI)
+     * @dev Requirements: the token exists.
+     */
     function tokenURI(uint256 tokenId) public view returns (string memory) {
         _requireExists(tokenId);
         string memory base = _baseTokenURI;
         return bytes(base).length == 0 ? "" : string.concat(base, Strings.toString(tokenId));
     }
 
-    /// @notice ERC-165: ERC-721, ERC-721 metadata, EIP-2981, ERC-4906.
+    /**
+     * @notice ERC-165: ERC-721, ERC-721 metadata, EIP-2981, ERC-4906.
+     * @param interfaceId the interface asked about
+     * @return true for those four and ERC-165
+     */
     function supportsInterface(bytes4 interfaceId) external pure override(IERC165) returns (bool) {
         return interfaceId == type(IERC165).interfaceId || interfaceId == type(IERC721).interfaceId
             || interfaceId == type(IERC721Metadata).interfaceId || interfaceId == type(IERC2981).interfaceId
@@ -429,7 +421,12 @@ contract ConcertTicket is
     // Ticket views
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice EIP-2981: the promoter receives `salePrice * royaltyBps / 10000`.
+    /**
+     * @notice EIP-2981: the promoter receives `salePrice * royaltyBps / 10000` (any ticket).
+     * @param salePrice the resale price
+     * @return receiver the promoter
+     * @return royaltyAmount the royalty on `salePrice`
+     */
     function royaltyInfo(uint256, uint256 salePrice) external view returns (address receiver, uint256 royaltyAmount) {
         return (_promoter, (salePrice * _config.royaltyBps) / BPS);
     }
@@ -468,7 +465,7 @@ contract ConcertTicket is
         return (batch >> 208) & 1 == 1 ? _tiers[uint8(batch >> 200)].price : 0;
     }
 
-    /// @notice Everything known about `tokenId` (reverts with {ERC721NonexistentToken} when it does not exist).
+    /// @inheritdoc IConcertTicket
     function ticketData(uint256 tokenId) external view returns (TicketData memory data) {
         (address owner, uint256 head, uint256 batch) = _ownership(tokenId);
         uint256 tierId = uint8(batch >> 200);
@@ -488,54 +485,54 @@ contract ConcertTicket is
         }
     }
 
-    /// @notice Face value, supply cap and tickets sold of `tierId`.
+    /// @inheritdoc IConcertTicket
     function tier(uint256 tierId) external view returns (Tier memory) {
         if (tierId >= _config.tierCount) revert TicketUnknownTier(tierId);
         return _tiers[tierId];
     }
 
-    /// @notice Number of tiers.
+    /// @inheritdoc IConcertTicket
     function tierCount() external view returns (uint256) {
         return _config.tierCount;
     }
 
-    /// @notice Token minted for a card order reference (the first one of a {mintOrder}), or 0 when not minted.
+    /// @inheritdoc IConcertTicket
     function tokenForOrder(bytes32 orderRef) external view returns (uint256) {
         return _orders[orderRef];
     }
 
-    /// @notice Whether `tokenId` was checked in (reverts when it does not exist).
+    /// @inheritdoc IConcertTicket
     function isCheckedIn(uint256 tokenId) external view returns (bool) {
         _requireExists(tokenId);
         return _isCheckedIn(tokenId);
     }
 
-    /// @notice Whether the promoter cancelled the event.
+    /// @inheritdoc IConcertTicket
     function isCancelled() external view returns (bool) {
         return _config.cancelled;
     }
 
-    /// @notice The event's promoter (EIP-2981 receiver, proceeds payee).
+    /// @inheritdoc IConcertTicket
     function promoter() external view returns (address) {
         return _promoter;
     }
 
-    /// @notice The factory's id for this event.
+    /// @inheritdoc IConcertTicket
     function eventId() external view returns (uint256) {
         return _eventId;
     }
 
-    /// @notice Unix time of the show: sales close, proceeds unlock.
+    /// @inheritdoc IConcertTicket
     function startsAt() external view returns (uint64) {
         return _config.startsAt;
     }
 
-    /// @notice The factory that created this event.
+    /// @inheritdoc IConcertTicket
     function factory() external view returns (address) {
         return _factory;
     }
 
-    /// @notice The escrow this event's sales pay into.
+    /// @inheritdoc IConcertTicket
     function escrow() external view returns (address) {
         return _escrow;
     }
@@ -550,7 +547,7 @@ contract ConcertTicket is
         return _config.resaleCapBps;
     }
 
-    /// @notice Number of tickets issued so far (token ids 1..totalMinted).
+    /// @inheritdoc IConcertTicket
     function totalMinted() external view returns (uint256) {
         return _config.nextTokenId - 1;
     }
@@ -584,8 +581,8 @@ contract ConcertTicket is
         if (approved != address(0)) delete _tokenApprovals[tokenId];
         // Cannot overflow: `from` holds the token, and balances are bounded by the number of tokens.
         unchecked {
-            _balances[from] -= 1;
-            _balances[to] += 1;
+            --_balances[from];
+            ++_balances[to];
         }
         _owners[tokenId] = uint160(to); // clears the approval flag
         emit Transfer(from, to, tokenId);
@@ -661,9 +658,10 @@ contract ConcertTicket is
      * ends, each flag word written once, one {Transfer} per ticket. `metaSeat` is the batch word of the first
      * ticket without its owner. Stops early (returns `stoppedAt < end`, having written the run only partly)
      * at a zero recipient: the caller reverts. An address with dirty upper bits reverts, as the ABI decoder
-     * would.
+     * would. One assembly block on purpose (the per-ticket loop is the gas budget), hence longer than the
+     * 50-line limit.
      */
-    function _issueEach(uint256 p, uint256 firstTokenId, uint256 end, uint256 metaSeat)
+    function _issueEach(uint256 p, uint256 firstTokenId, uint256 end, uint256 metaSeat) // solhint-disable-line function-max-lines
         private
         returns (uint256 stoppedAt)
     {
