@@ -42,11 +42,15 @@ interface IFractionSupply {
  *  - `_batches[head]`: one word per run of consecutive tokens minted to one holder in one call:
  *    owner (bits 0-159) | mintedAt (160-199) | tierId (200-207) | paidOnChain (208) | first seat (216-247).
  *    Runs never cross a 128-token boundary (a longer run gets one word per 128 tokens), so the head of a
- *    token is always in the token's own flag word.
- *  - `_flags[tokenId >> 7]`: two bits per token, bit 2i = "token i starts a batch", bit 2i+1 = "checked
- *    in". The head of a token is the highest head bit at or below it; a transfer reads this one word for
- *    both its head and its check-in lock. Word 0 is made nonzero at initialisation (a head bit for the
- *    nonexistent token 0), so the first mint pays a warm update instead of a fresh slot.
+ *    token is always in the token's own 128-token window. A token is the head of its run when its batch
+ *    word is nonzero.
+ *  - `_flags[tokenId >> 7]`: two bits per token, bit 2i = "token i heads a run that a later token has to
+ *    find", bit 2i+1 = "checked in". A head bit is written only for a run of two or more tokens that does
+ *    not start a window: a token without its own batch word belongs to the run of the highest head bit at or
+ *    below it, or, with none, to the run that starts its window. One-ticket runs (a batch of distinct
+ *    buyers, a one-ticket sale) and window-aligned runs thus never write a flag word at mint; a transfer
+ *    reads this one word for both its head and its check-in lock. Word 0 is made nonzero at initialisation
+ *    (a head bit for the nonexistent token 0), so the first head bit of window 0 pays a warm update.
  *  - `_owners[tokenId]`: the current owner (bits 0-159) once a token has been transferred or approved
  *    (zero before: the batch owner, who is also the ticket's original owner), and bit 160 = "may have a
  *    token approval", so a transfer reads `_tokenApprovals` only when there can be one to clear.
@@ -186,8 +190,7 @@ contract ConcertTicket is
         uint256 expected = uint256(t.price) * quantity;
         if (msg.value != expected) revert TicketWrongPayment(expected, msg.value);
         uint256 meta = (block.timestamp << 160) | (tierId << 200) | (1 << 208);
-        (uint256 flagIndex, uint256 flagWord) = _issue(buyer, firstTokenId, quantity, meta, t.sold + 1, NO_WORD, 0);
-        _flags[flagIndex] = flagWord;
+        _issue(buyer, firstTokenId, quantity, meta, t.sold + 1);
         emit TicketsPurchased(buyer, tierId, firstTokenId, quantity, msg.value);
         IPaymentEscrow(_escrow).depositPrimary{value: msg.value}(buyer, firstTokenId, quantity);
     }
@@ -232,8 +235,7 @@ contract ConcertTicket is
         (firstTokenId, t) = _startSale(tierId, quantity);
         _recordOrder(orderRef, firstTokenId);
         uint256 meta = (block.timestamp << 160) | (tierId << 200);
-        (uint256 flagIndex, uint256 flagWord) = _issue(to, firstTokenId, quantity, meta, t.sold + 1, NO_WORD, 0);
-        _flags[flagIndex] = flagWord;
+        _issue(to, firstTokenId, quantity, meta, t.sold + 1);
         emit OrderIssued(orderRef, to, tierId, firstTokenId, quantity);
     }
 
@@ -568,7 +570,10 @@ contract ConcertTicket is
         uint256 flagWord = _flags[tokenId >> 7];
         uint256 ownerAndFlag = _owners[tokenId];
         from = address(uint160(ownerAndFlag));
-        if (from == address(0)) from = address(uint160(_batches[_head(tokenId, flagWord)]));
+        if (from == address(0)) {
+            (, uint256 batch) = _batchOf(tokenId, flagWord);
+            from = address(uint160(batch));
+        }
 
         if (c.cancelled) revert TicketEventCancelled(_eventId);
         if (flagWord & (2 << ((tokenId & 127) << 1)) != 0) revert TicketCheckedInNotTransferable(tokenId);
@@ -611,30 +616,19 @@ contract ConcertTicket is
 
     /**
      * @dev Mints `quantity` consecutive tokens from `start` to `to`: one batch word per 128-token window,
-     * head bits accumulated in `flagWord` (the caller writes the last word), one {Transfer} per token.
+     * one {Transfer} per token, and a head bit only when the first window's run has two or more tokens and
+     * does not start its window (every later window's run starts its window).
      * `meta` holds mintedAt, tierId and paidOnChain; `seat` is the first token's seat number.
      */
-    function _issue(
-        address to,
-        uint256 start,
-        uint256 quantity,
-        uint256 meta,
-        uint256 seat,
-        uint256 flagIndex,
-        uint256 flagWord
-    ) private returns (uint256, uint256) {
+    function _issue(address to, uint256 start, uint256 quantity, uint256 meta, uint256 seat) private {
         // Cannot overflow: quantity is bounded by a tier's uint32 supply; ids and seats stay far below 2^64.
         unchecked {
             _balances[to] += quantity;
             uint256 end = start + quantity;
+            if (start & 127 != 0 && quantity > 1 && (start | 127) + 1 - start > 1) {
+                _flags[start >> 7] |= 1 << ((start & 127) << 1);
+            }
             while (true) {
-                uint256 index = start >> 7;
-                if (index != flagIndex) {
-                    if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;
-                    flagIndex = index;
-                    flagWord = _flags[index];
-                }
-                flagWord |= 1 << ((start & 127) << 1);
                 uint256 windowEnd = (start | 127) + 1;
                 if (windowEnd > end) windowEnd = end;
                 _batches[start] = uint256(uint160(to)) | meta | (seat << 216);
@@ -648,16 +642,16 @@ contract ConcertTicket is
                 start = windowEnd;
             }
         }
-        return (flagIndex, flagWord);
     }
 
     /**
      * @dev The loop of {mintBatch}, in assembly: token `id` (from `firstTokenId` up to `end`) goes to the
-     * recipient at calldata position `p + 32 * (id - firstTokenId)`. One pass: a batch word (and head bit)
-     * where the recipient changes or a 128-token window starts, the balance of a run added once when the run
-     * ends, each flag word written once, one {Transfer} per ticket. `metaSeat` is the batch word of the first
-     * ticket without its owner. Stops early (returns `stoppedAt < end`, having written the run only partly)
-     * at a zero recipient: the caller reverts. An address with dirty upper bits reverts, as the ABI decoder
+     * recipient at calldata position `p + 32 * (id - firstTokenId)`. One pass: a batch word where the
+     * recipient changes or a 128-token window starts, a head bit when such a run gets its second ticket and
+     * does not start a window, the balance of a recipient's tickets added once when they end, each flag word
+     * touched at most once, one {Transfer} per ticket. `metaSeat` is the batch word of the first ticket
+     * without its owner. Stops early (returns `stoppedAt < end`, having written the run only partly) at a
+     * zero recipient: the caller reverts. An address with dirty upper bits reverts, as the ABI decoder
      * would. One assembly block on purpose (the per-ticket loop is the gas budget), hence longer than the
      * 50-line limit.
      */
@@ -669,29 +663,37 @@ contract ConcertTicket is
         // ids, seats and run lengths are bounded by the tier's uint32 supply and the uint64 token counter.
         assembly ("memory-safe") {
             let id := firstTokenId
-            let flagIndex := shr(7, id)
-            mstore(0x00, flagIndex)
-            mstore(0x20, _flags.slot)
-            let flagWord := sload(keccak256(0x00, 0x40))
+            let flagIndex := not(0) // NO_WORD: the flag word held in `flagWord` (none yet)
+            let flagWord := 0
             let owner := 0 // recipient of the current run (none before the first ticket)
-            let owned := 0 // tickets of the current run
+            let owned := 0 // tickets of the current recipient, not yet added to its balance
+            let head := 0 // first token of the current run
             for {} lt(id, end) { id := add(id, 1) } {
                 let to := calldataload(p)
                 if shr(160, to) { revert(0, 0) }
                 if iszero(to) { break }
                 p := add(p, 0x20)
-                if or(xor(to, owner), iszero(and(id, 127))) {
-                    // A new batch: another recipient, or the same one entering a new window.
-                    let index := shr(7, id)
-                    mstore(0x20, _flags.slot)
-                    if xor(index, flagIndex) {
-                        mstore(0x00, flagIndex)
-                        sstore(keccak256(0x00, 0x40), flagWord)
-                        flagIndex := index
-                        mstore(0x00, index)
-                        flagWord := sload(keccak256(0x00, 0x40))
+                switch or(xor(to, owner), iszero(and(id, 127)))
+                case 0 {
+                    // The run goes on. Its second ticket needs the head bit, unless the run starts a window.
+                    if and(eq(id, add(head, 1)), iszero(iszero(and(head, 127)))) {
+                        let index := shr(7, head)
+                        if xor(index, flagIndex) {
+                            mstore(0x20, _flags.slot)
+                            if not(flagIndex) {
+                                mstore(0x00, flagIndex)
+                                sstore(keccak256(0x00, 0x40), flagWord)
+                            }
+                            flagIndex := index
+                            mstore(0x00, index)
+                            flagWord := sload(keccak256(0x00, 0x40))
+                        }
+                        flagWord := or(flagWord, shl(shl(1, and(head, 127)), 1))
                     }
-                    flagWord := or(flagWord, shl(shl(1, and(id, 127)), 1))
+                }
+                default {
+                    // A new run: another recipient, or the same one entering a new window.
+                    head := id
                     mstore(0x00, id)
                     mstore(0x20, _batches.slot)
                     sstore(keccak256(0x00, 0x40), or(to, add(metaSeat, shl(216, sub(id, firstTokenId)))))
@@ -715,9 +717,11 @@ contract ConcertTicket is
                 mstore(0x20, _balances.slot)
                 let slot := keccak256(0x00, 0x40)
                 sstore(slot, add(sload(slot), owned))
-                mstore(0x00, flagIndex)
-                mstore(0x20, _flags.slot)
-                sstore(keccak256(0x00, 0x40), flagWord)
+                if not(flagIndex) {
+                    mstore(0x00, flagIndex)
+                    mstore(0x20, _flags.slot)
+                    sstore(keccak256(0x00, 0x40), flagWord)
+                }
             }
         }
     }
@@ -733,17 +737,23 @@ contract ConcertTicket is
     /// @dev Owner, batch head and batch word of an existing `tokenId`.
     function _ownership(uint256 tokenId) private view returns (address owner, uint256 head, uint256 batch) {
         _requireExists(tokenId);
-        head = _head(tokenId, _flags[tokenId >> 7]);
-        batch = _batches[head];
+        (head, batch) = _batchOf(tokenId, _flags[tokenId >> 7]);
         owner = address(uint160(_owners[tokenId]));
         if (owner == address(0)) owner = address(uint160(batch));
     }
 
-    /// @dev The highest head bit at or below `tokenId` in its flag word (there always is one).
-    function _head(uint256 tokenId, uint256 flagWord) private pure returns (uint256) {
+    /**
+     * @dev Head and batch word of the run of an existing `tokenId`: the token itself when it has a batch word,
+     * else the highest head bit at or below it in its flag word, else the start of its 128-token window.
+     */
+    function _batchOf(uint256 tokenId, uint256 flagWord) private view returns (uint256 head, uint256 batch) {
+        batch = _batches[tokenId];
+        if (batch != 0) return (tokenId, batch);
         uint256 position = (tokenId & 127) << 1;
         uint256 heads = flagWord & HEAD_BITS & (type(uint256).max >> (255 - position));
-        return (tokenId & ~uint256(127)) | (Math.log2(heads) >> 1);
+        head = tokenId & ~uint256(127);
+        if (heads != 0) head |= Math.log2(heads) >> 1;
+        batch = _batches[head];
     }
 
     function _isCheckedIn(uint256 tokenId) private view returns (bool) {
