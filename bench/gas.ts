@@ -371,7 +371,7 @@ async function measurePlatform(): Promise<PlatformResults> {
   }
 
   // The same order where the 100 tokens straddle a 128-token window (most positions do: 99 of 128), so
-  // two batch words and two flag words are written.
+  // two batch words are written (and one head bit: the run in the second window starts it).
   {
     const start = await nextId();
     out.measures.mintOneCross = per(

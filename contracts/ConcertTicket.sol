@@ -17,9 +17,17 @@ import {IConcertTicket} from "./interfaces/IConcertTicket.sol";
 import {ITicketFactory} from "./interfaces/ITicketFactory.sol";
 import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
 
-/// @dev The one call the ticket makes to the fractions vault (a zero or code-less vault is tolerated).
+/**
+ * @title IFractionSupply
+ * @notice The one call the ticket makes to the fractions vault (a zero or code-less vault is tolerated).
+ */
 interface IFractionSupply {
-    function totalSupply(uint256 id) external view returns (uint256);
+    /**
+     * @notice Shares outstanding of a fraction id.
+     * @param id the fraction id
+     * @return shares outstanding
+     */
+    function totalSupply(uint256 id) external view returns (uint256 shares);
 }
 
 /**
@@ -34,11 +42,15 @@ interface IFractionSupply {
  *  - `_batches[head]`: one word per run of consecutive tokens minted to one holder in one call:
  *    owner (bits 0-159) | mintedAt (160-199) | tierId (200-207) | paidOnChain (208) | first seat (216-247).
  *    Runs never cross a 128-token boundary (a longer run gets one word per 128 tokens), so the head of a
- *    token is always in the token's own flag word.
- *  - `_flags[tokenId >> 7]`: two bits per token, bit 2i = "token i starts a batch", bit 2i+1 = "checked
- *    in". The head of a token is the highest head bit at or below it; a transfer reads this one word for
- *    both its head and its check-in lock. Word 0 is made nonzero at initialisation (a head bit for the
- *    nonexistent token 0), so the first mint pays a warm update instead of a fresh slot.
+ *    token is always in the token's own 128-token window. A token is the head of its run when its batch
+ *    word is nonzero.
+ *  - `_flags[tokenId >> 7]`: two bits per token, bit 2i = "token i heads a run that a later token has to
+ *    find", bit 2i+1 = "checked in". A head bit is written only for a run of two or more tokens that does
+ *    not start a window: a token without its own batch word belongs to the run of the highest head bit at or
+ *    below it, or, with none, to the run that starts its window. One-ticket runs (a batch of distinct
+ *    buyers, a one-ticket sale) and window-aligned runs thus never write a flag word at mint; a transfer
+ *    reads this one word for both its head and its check-in lock. Word 0 is made nonzero at initialisation
+ *    (a head bit for the nonexistent token 0), so the first head bit of window 0 pays a warm update.
  *  - `_owners[tokenId]`: the current owner (bits 0-159) once a token has been transferred or approved
  *    (zero before: the batch owner, who is also the ticket's original owner), and bit 160 = "may have a
  *    token approval", so a transfer reads `_tokenApprovals` only when there can be one to clear.
@@ -125,6 +137,7 @@ contract ConcertTicket is
     /// @dev An event can be cancelled only before it starts.
     error TicketCancelTooLate(uint64 startsAt);
 
+    /// @notice Locks the implementation: only clones are initialised (by the factory).
     /// @custom:oz-upgrades-unsafe-allow constructor
     /// @param trustedForwarder_ the platform's ERC2771Forwarder; an immutable of this code, so every clone trusts it
     constructor(address trustedForwarder_) ERC2771ContextUpgradeable(trustedForwarder_) {
@@ -168,14 +181,7 @@ contract ConcertTicket is
     // Sales, issuance, check-in, cancellation
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * @notice Buys `quantity` tickets of `tierId` for exactly `price * quantity` wei, paid into the escrow.
-     * @param tierId the tier
-     * @param quantity 1..{MAX_PER_PURCHASE}
-     * @return firstTokenId the first of the consecutive token ids bought
-     * @dev Requirements: event not cancelled; before `startsAt`; known tier; enough seats left; exact payment.
-     * Emits {Transfer} per ticket, {TicketsPurchased}, and the escrow's {IPaymentEscrow-PrimaryDeposited}.
-     */
+    /// @inheritdoc IConcertTicket
     function buy(uint256 tierId, uint256 quantity) external payable nonReentrant returns (uint256 firstTokenId) {
         if (quantity == 0 || quantity > MAX_PER_PURCHASE) revert TicketInvalidQuantity(quantity);
         address buyer = _msgSender();
@@ -184,25 +190,12 @@ contract ConcertTicket is
         uint256 expected = uint256(t.price) * quantity;
         if (msg.value != expected) revert TicketWrongPayment(expected, msg.value);
         uint256 meta = (block.timestamp << 160) | (tierId << 200) | (1 << 208);
-        (uint256 flagIndex, uint256 flagWord) = _issue(buyer, firstTokenId, quantity, meta, t.sold + 1, NO_WORD, 0);
-        _flags[flagIndex] = flagWord;
+        _issue(buyer, firstTokenId, quantity, meta, t.sold + 1);
         emit TicketsPurchased(buyer, tierId, firstTokenId, quantity, msg.value);
         IPaymentEscrow(_escrow).depositPrimary{value: msg.value}(buyer, firstTokenId, quantity);
     }
 
-    /**
-     * @notice Issues one ticket of `tierId` to each recipient, for one batch of orders paid off chain (by
-     * card). Consecutive equal recipients share one storage word.
-     * @param tierId the tier
-     * @param recipients one entry per ticket
-     * @param batchRef the platform's reference for the whole batch (e.g. the mint job id); a nonzero reference
-     * can be minted only once, ever ({tokenForOrder} returns the batch's `firstTokenId`). bytes32(0) means
-     * "no reference" (complimentary tickets): nothing recorded.
-     * @return firstTokenId ticket i goes to `recipients[i]` as token `firstTokenId + i`
-     * @dev Requirements: caller holds MINTER_ROLE on the factory; at least one recipient; no zero recipient;
-     * event not cancelled; before `startsAt`; known tier; enough seats left; `batchRef` not used before.
-     * Emits {Transfer} per ticket and {TicketsIssued} (the recipients are in the Transfer events).
-     */
+    /// @inheritdoc IConcertTicket
     function mintBatch(uint256 tierId, address[] calldata recipients, bytes32 batchRef)
         external
         nonReentrant
@@ -229,19 +222,7 @@ contract ConcertTicket is
         emit TicketsIssued(tierId, batchRef, firstTokenId, quantity);
     }
 
-    /**
-     * @notice Issues `quantity` tickets of `tierId` to `to` for one order paid off chain (a card checkout of
-     * several tickets): one order reference for all of them, one storage word per 128 tickets.
-     * @param tierId the tier
-     * @param to the buyer
-     * @param quantity tickets in the order (at least one)
-     * @param orderRef the platform's order id, minted only once, ever; bytes32(0) = no reference
-     * @return firstTokenId the order's tickets are `firstTokenId .. firstTokenId + quantity - 1`
-     * ({tokenForOrder} returns `firstTokenId`)
-     * @dev Requirements: caller holds MINTER_ROLE on the factory; `to` nonzero; `quantity` nonzero; event not
-     * cancelled; before `startsAt`; known tier; enough seats left; `orderRef` not used before.
-     * Emits {Transfer} per ticket and {OrderIssued}.
-     */
+    /// @inheritdoc IConcertTicket
     function mintOrder(uint256 tierId, address to, uint256 quantity, bytes32 orderRef)
         external
         nonReentrant
@@ -254,19 +235,11 @@ contract ConcertTicket is
         (firstTokenId, t) = _startSale(tierId, quantity);
         _recordOrder(orderRef, firstTokenId);
         uint256 meta = (block.timestamp << 160) | (tierId << 200);
-        (uint256 flagIndex, uint256 flagWord) = _issue(to, firstTokenId, quantity, meta, t.sold + 1, NO_WORD, 0);
-        _flags[flagIndex] = flagWord;
+        _issue(to, firstTokenId, quantity, meta, t.sold + 1);
         emit OrderIssued(orderRef, to, tierId, firstTokenId, quantity);
     }
 
-    /**
-     * @notice Marks tickets as used at the door; a checked-in ticket can no longer be transferred.
-     * @param tokenIds the tickets scanned
-     * @dev Requirements: caller holds scannerRole(eventId) on the factory; event not cancelled; every
-     * token exists, is not checked in yet (nor listed twice) and is not held by the fractions vault (a
-     * checked-in ticket could never leave the vault).
-     * Emits {TicketCheckedIn} and {MetadataUpdate} per ticket.
-     */
+    /// @inheritdoc IConcertTicket
     function checkIn(uint256[] calldata tokenIds) external {
         address scanner = _msgSender();
         uint256 eventId_ = _eventId;
@@ -308,12 +281,7 @@ contract ConcertTicket is
         if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;
     }
 
-    /**
-     * @notice Cancels the event: sales, transfers and check-ins stop, refunds open in the escrow.
-     * @dev Requirements: caller holds promoterRole(eventId) on the factory; not cancelled yet; before `startsAt`
-     * (once the show has started the promoter may already have withdrawn the proceeds).
-     * Emits {EventCancelled} and, when tickets exist, {BatchMetadataUpdate} over all of them.
-     */
+    /// @inheritdoc IConcertTicket
     function cancelEvent() external {
         address account = _msgSender();
         uint256 eventId_ = _eventId;
@@ -343,6 +311,9 @@ contract ConcertTicket is
 
     /**
      * @notice Moves `tokenId` from `from` to `to`.
+     * @param from the current owner
+     * @param to the new owner
+     * @param tokenId the ticket
      * @dev Requirements: `to` nonzero; `from` owns the token; caller is the owner, approved for the token or
      * an operator of the owner; event not cancelled; ticket not checked in. Emits {Transfer}.
      */
@@ -352,13 +323,23 @@ contract ConcertTicket is
         if (previousOwner != from) revert ERC721IncorrectOwner(from, tokenId, previousOwner);
     }
 
-    /// @notice {transferFrom}, then `onERC721Received` on a contract recipient. Emits {Transfer}.
+    /**
+     * @notice {transferFrom}, then `onERC721Received` on a contract recipient.
+     * @param from the current owner
+     * @param to the new owner
+     * @param tokenId the ticket
+     * @dev Requirements: those of {transferFrom}; a contract recipient accepts the token. Emits {Transfer}.
+     */
     function safeTransferFrom(address from, address to, uint256 tokenId) external {
         safeTransferFrom(from, to, tokenId, "");
     }
 
     /**
      * @notice {transferFrom}, then `onERC721Received(operator, from, tokenId, data)` on a contract recipient.
+     * @param from the current owner
+     * @param to the new owner
+     * @param tokenId the ticket
+     * @param data passed to `onERC721Received`
      * @dev Requirements: those of {transferFrom}; a contract recipient accepts the token. Emits {Transfer}.
      */
     function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
@@ -368,6 +349,8 @@ contract ConcertTicket is
 
     /**
      * @notice Lets `to` transfer `tokenId` (zero clears the approval).
+     * @param to the approved account, or zero
+     * @param tokenId the ticket
      * @dev Requirements: the token exists; caller is its owner or an operator of the owner. Emits {Approval}.
      */
     function approve(address to, uint256 tokenId) external {
@@ -381,6 +364,8 @@ contract ConcertTicket is
 
     /**
      * @notice Lets `operator` transfer all of the caller's tickets of this event (or revokes it).
+     * @param operator the account (e.g. the marketplace or the fractions vault)
+     * @param approved true to allow, false to revoke
      * @dev Requirements: `operator` nonzero. Emits {ApprovalForAll}.
      */
     function setApprovalForAll(address operator, bool approved) external {
@@ -411,14 +396,23 @@ contract ConcertTicket is
         return "TICKET";
     }
 
-    /// @notice `baseURI` + token id (empty when the event has no base URI).
+    /**
+     * @notice Metadata URI of a ticket.
+     * @param tokenId the ticket
+     * @return `baseURI` + token id (empty when the event has no base URI)
+     * @dev Requirements: the token exists.
+     */
     function tokenURI(uint256 tokenId) public view returns (string memory) {
         _requireExists(tokenId);
         string memory base = _baseTokenURI;
         return bytes(base).length == 0 ? "" : string.concat(base, Strings.toString(tokenId));
     }
 
-    /// @notice ERC-165: ERC-721, ERC-721 metadata, EIP-2981, ERC-4906.
+    /**
+     * @notice ERC-165: ERC-721, ERC-721 metadata, EIP-2981, ERC-4906.
+     * @param interfaceId the interface asked about
+     * @return true for those four and ERC-165
+     */
     function supportsInterface(bytes4 interfaceId) external pure override(IERC165) returns (bool) {
         return interfaceId == type(IERC165).interfaceId || interfaceId == type(IERC721).interfaceId
             || interfaceId == type(IERC721Metadata).interfaceId || interfaceId == type(IERC2981).interfaceId
@@ -429,7 +423,12 @@ contract ConcertTicket is
     // Ticket views
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice EIP-2981: the promoter receives `salePrice * royaltyBps / 10000`.
+    /**
+     * @notice EIP-2981: the promoter receives `salePrice * royaltyBps / 10000` (any ticket).
+     * @param salePrice the resale price
+     * @return receiver the promoter
+     * @return royaltyAmount the royalty on `salePrice`
+     */
     function royaltyInfo(uint256, uint256 salePrice) external view returns (address receiver, uint256 royaltyAmount) {
         return (_promoter, (salePrice * _config.royaltyBps) / BPS);
     }
@@ -468,7 +467,7 @@ contract ConcertTicket is
         return (batch >> 208) & 1 == 1 ? _tiers[uint8(batch >> 200)].price : 0;
     }
 
-    /// @notice Everything known about `tokenId` (reverts with {ERC721NonexistentToken} when it does not exist).
+    /// @inheritdoc IConcertTicket
     function ticketData(uint256 tokenId) external view returns (TicketData memory data) {
         (address owner, uint256 head, uint256 batch) = _ownership(tokenId);
         uint256 tierId = uint8(batch >> 200);
@@ -488,54 +487,54 @@ contract ConcertTicket is
         }
     }
 
-    /// @notice Face value, supply cap and tickets sold of `tierId`.
+    /// @inheritdoc IConcertTicket
     function tier(uint256 tierId) external view returns (Tier memory) {
         if (tierId >= _config.tierCount) revert TicketUnknownTier(tierId);
         return _tiers[tierId];
     }
 
-    /// @notice Number of tiers.
+    /// @inheritdoc IConcertTicket
     function tierCount() external view returns (uint256) {
         return _config.tierCount;
     }
 
-    /// @notice Token minted for a card order reference (the first one of a {mintOrder}), or 0 when not minted.
+    /// @inheritdoc IConcertTicket
     function tokenForOrder(bytes32 orderRef) external view returns (uint256) {
         return _orders[orderRef];
     }
 
-    /// @notice Whether `tokenId` was checked in (reverts when it does not exist).
+    /// @inheritdoc IConcertTicket
     function isCheckedIn(uint256 tokenId) external view returns (bool) {
         _requireExists(tokenId);
         return _isCheckedIn(tokenId);
     }
 
-    /// @notice Whether the promoter cancelled the event.
+    /// @inheritdoc IConcertTicket
     function isCancelled() external view returns (bool) {
         return _config.cancelled;
     }
 
-    /// @notice The event's promoter (EIP-2981 receiver, proceeds payee).
+    /// @inheritdoc IConcertTicket
     function promoter() external view returns (address) {
         return _promoter;
     }
 
-    /// @notice The factory's id for this event.
+    /// @inheritdoc IConcertTicket
     function eventId() external view returns (uint256) {
         return _eventId;
     }
 
-    /// @notice Unix time of the show: sales close, proceeds unlock.
+    /// @inheritdoc IConcertTicket
     function startsAt() external view returns (uint64) {
         return _config.startsAt;
     }
 
-    /// @notice The factory that created this event.
+    /// @inheritdoc IConcertTicket
     function factory() external view returns (address) {
         return _factory;
     }
 
-    /// @notice The escrow this event's sales pay into.
+    /// @inheritdoc IConcertTicket
     function escrow() external view returns (address) {
         return _escrow;
     }
@@ -550,7 +549,7 @@ contract ConcertTicket is
         return _config.resaleCapBps;
     }
 
-    /// @notice Number of tickets issued so far (token ids 1..totalMinted).
+    /// @inheritdoc IConcertTicket
     function totalMinted() external view returns (uint256) {
         return _config.nextTokenId - 1;
     }
@@ -571,7 +570,10 @@ contract ConcertTicket is
         uint256 flagWord = _flags[tokenId >> 7];
         uint256 ownerAndFlag = _owners[tokenId];
         from = address(uint160(ownerAndFlag));
-        if (from == address(0)) from = address(uint160(_batches[_head(tokenId, flagWord)]));
+        if (from == address(0)) {
+            (, uint256 batch) = _batchOf(tokenId, flagWord);
+            from = address(uint160(batch));
+        }
 
         if (c.cancelled) revert TicketEventCancelled(_eventId);
         if (flagWord & (2 << ((tokenId & 127) << 1)) != 0) revert TicketCheckedInNotTransferable(tokenId);
@@ -584,8 +586,8 @@ contract ConcertTicket is
         if (approved != address(0)) delete _tokenApprovals[tokenId];
         // Cannot overflow: `from` holds the token, and balances are bounded by the number of tokens.
         unchecked {
-            _balances[from] -= 1;
-            _balances[to] += 1;
+            --_balances[from];
+            ++_balances[to];
         }
         _owners[tokenId] = uint160(to); // clears the approval flag
         emit Transfer(from, to, tokenId);
@@ -614,30 +616,19 @@ contract ConcertTicket is
 
     /**
      * @dev Mints `quantity` consecutive tokens from `start` to `to`: one batch word per 128-token window,
-     * head bits accumulated in `flagWord` (the caller writes the last word), one {Transfer} per token.
+     * one {Transfer} per token, and a head bit only when the first window's run has two or more tokens and
+     * does not start its window (every later window's run starts its window).
      * `meta` holds mintedAt, tierId and paidOnChain; `seat` is the first token's seat number.
      */
-    function _issue(
-        address to,
-        uint256 start,
-        uint256 quantity,
-        uint256 meta,
-        uint256 seat,
-        uint256 flagIndex,
-        uint256 flagWord
-    ) private returns (uint256, uint256) {
+    function _issue(address to, uint256 start, uint256 quantity, uint256 meta, uint256 seat) private {
         // Cannot overflow: quantity is bounded by a tier's uint32 supply; ids and seats stay far below 2^64.
         unchecked {
             _balances[to] += quantity;
             uint256 end = start + quantity;
+            if (start & 127 != 0 && quantity > 1 && (start | 127) + 1 - start > 1) {
+                _flags[start >> 7] |= 1 << ((start & 127) << 1);
+            }
             while (true) {
-                uint256 index = start >> 7;
-                if (index != flagIndex) {
-                    if (flagIndex != NO_WORD) _flags[flagIndex] = flagWord;
-                    flagIndex = index;
-                    flagWord = _flags[index];
-                }
-                flagWord |= 1 << ((start & 127) << 1);
                 uint256 windowEnd = (start | 127) + 1;
                 if (windowEnd > end) windowEnd = end;
                 _batches[start] = uint256(uint160(to)) | meta | (seat << 216);
@@ -651,19 +642,20 @@ contract ConcertTicket is
                 start = windowEnd;
             }
         }
-        return (flagIndex, flagWord);
     }
 
     /**
      * @dev The loop of {mintBatch}, in assembly: token `id` (from `firstTokenId` up to `end`) goes to the
-     * recipient at calldata position `p + 32 * (id - firstTokenId)`. One pass: a batch word (and head bit)
-     * where the recipient changes or a 128-token window starts, the balance of a run added once when the run
-     * ends, each flag word written once, one {Transfer} per ticket. `metaSeat` is the batch word of the first
-     * ticket without its owner. Stops early (returns `stoppedAt < end`, having written the run only partly)
-     * at a zero recipient: the caller reverts. An address with dirty upper bits reverts, as the ABI decoder
-     * would.
+     * recipient at calldata position `p + 32 * (id - firstTokenId)`. One pass: a batch word where the
+     * recipient changes or a 128-token window starts, a head bit when such a run gets its second ticket and
+     * does not start a window, the balance of a recipient's tickets added once when they end, each flag word
+     * touched at most once, one {Transfer} per ticket. `metaSeat` is the batch word of the first ticket
+     * without its owner. Stops early (returns `stoppedAt < end`, having written the run only partly) at a
+     * zero recipient: the caller reverts. An address with dirty upper bits reverts, as the ABI decoder
+     * would. One assembly block on purpose (the per-ticket loop is the gas budget), hence longer than the
+     * 50-line limit.
      */
-    function _issueEach(uint256 p, uint256 firstTokenId, uint256 end, uint256 metaSeat)
+    function _issueEach(uint256 p, uint256 firstTokenId, uint256 end, uint256 metaSeat) // solhint-disable-line function-max-lines
         private
         returns (uint256 stoppedAt)
     {
@@ -671,29 +663,37 @@ contract ConcertTicket is
         // ids, seats and run lengths are bounded by the tier's uint32 supply and the uint64 token counter.
         assembly ("memory-safe") {
             let id := firstTokenId
-            let flagIndex := shr(7, id)
-            mstore(0x00, flagIndex)
-            mstore(0x20, _flags.slot)
-            let flagWord := sload(keccak256(0x00, 0x40))
+            let flagIndex := not(0) // NO_WORD: the flag word held in `flagWord` (none yet)
+            let flagWord := 0
             let owner := 0 // recipient of the current run (none before the first ticket)
-            let owned := 0 // tickets of the current run
+            let owned := 0 // tickets of the current recipient, not yet added to its balance
+            let head := 0 // first token of the current run
             for {} lt(id, end) { id := add(id, 1) } {
                 let to := calldataload(p)
                 if shr(160, to) { revert(0, 0) }
                 if iszero(to) { break }
                 p := add(p, 0x20)
-                if or(xor(to, owner), iszero(and(id, 127))) {
-                    // A new batch: another recipient, or the same one entering a new window.
-                    let index := shr(7, id)
-                    mstore(0x20, _flags.slot)
-                    if xor(index, flagIndex) {
-                        mstore(0x00, flagIndex)
-                        sstore(keccak256(0x00, 0x40), flagWord)
-                        flagIndex := index
-                        mstore(0x00, index)
-                        flagWord := sload(keccak256(0x00, 0x40))
+                switch or(xor(to, owner), iszero(and(id, 127)))
+                case 0 {
+                    // The run goes on. Its second ticket needs the head bit, unless the run starts a window.
+                    if and(eq(id, add(head, 1)), iszero(iszero(and(head, 127)))) {
+                        let index := shr(7, head)
+                        if xor(index, flagIndex) {
+                            mstore(0x20, _flags.slot)
+                            if not(flagIndex) {
+                                mstore(0x00, flagIndex)
+                                sstore(keccak256(0x00, 0x40), flagWord)
+                            }
+                            flagIndex := index
+                            mstore(0x00, index)
+                            flagWord := sload(keccak256(0x00, 0x40))
+                        }
+                        flagWord := or(flagWord, shl(shl(1, and(head, 127)), 1))
                     }
-                    flagWord := or(flagWord, shl(shl(1, and(id, 127)), 1))
+                }
+                default {
+                    // A new run: another recipient, or the same one entering a new window.
+                    head := id
                     mstore(0x00, id)
                     mstore(0x20, _batches.slot)
                     sstore(keccak256(0x00, 0x40), or(to, add(metaSeat, shl(216, sub(id, firstTokenId)))))
@@ -717,9 +717,11 @@ contract ConcertTicket is
                 mstore(0x20, _balances.slot)
                 let slot := keccak256(0x00, 0x40)
                 sstore(slot, add(sload(slot), owned))
-                mstore(0x00, flagIndex)
-                mstore(0x20, _flags.slot)
-                sstore(keccak256(0x00, 0x40), flagWord)
+                if not(flagIndex) {
+                    mstore(0x00, flagIndex)
+                    mstore(0x20, _flags.slot)
+                    sstore(keccak256(0x00, 0x40), flagWord)
+                }
             }
         }
     }
@@ -735,17 +737,23 @@ contract ConcertTicket is
     /// @dev Owner, batch head and batch word of an existing `tokenId`.
     function _ownership(uint256 tokenId) private view returns (address owner, uint256 head, uint256 batch) {
         _requireExists(tokenId);
-        head = _head(tokenId, _flags[tokenId >> 7]);
-        batch = _batches[head];
+        (head, batch) = _batchOf(tokenId, _flags[tokenId >> 7]);
         owner = address(uint160(_owners[tokenId]));
         if (owner == address(0)) owner = address(uint160(batch));
     }
 
-    /// @dev The highest head bit at or below `tokenId` in its flag word (there always is one).
-    function _head(uint256 tokenId, uint256 flagWord) private pure returns (uint256) {
+    /**
+     * @dev Head and batch word of the run of an existing `tokenId`: the token itself when it has a batch word,
+     * else the highest head bit at or below it in its flag word, else the start of its 128-token window.
+     */
+    function _batchOf(uint256 tokenId, uint256 flagWord) private view returns (uint256 head, uint256 batch) {
+        batch = _batches[tokenId];
+        if (batch != 0) return (tokenId, batch);
         uint256 position = (tokenId & 127) << 1;
         uint256 heads = flagWord & HEAD_BITS & (type(uint256).max >> (255 - position));
-        return (tokenId & ~uint256(127)) | (Math.log2(heads) >> 1);
+        head = tokenId & ~uint256(127);
+        if (heads != 0) head |= Math.log2(heads) >> 1;
+        batch = _batches[head];
     }
 
     function _isCheckedIn(uint256 tokenId) private view returns (bool) {

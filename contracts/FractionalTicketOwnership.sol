@@ -124,6 +124,7 @@ contract FractionalTicketOwnership is
     error FractionsUnexpectedPayment(address from, uint256 amount);
 
     /**
+     * @notice Locks the implementation (only proxies are initialised).
      * @param trustedForwarder_ the platform's ERC-2771 forwarder (immutable in the implementation).
      * @custom:oz-upgrades-unsafe-allow constructor
      */
@@ -155,26 +156,7 @@ contract FractionalTicketOwnership is
     // Life cycle
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * @notice Locks the caller's ticket in the vault and mints `shares` fraction tokens of id
-     * {fractionId}(ticket, tokenId) to the caller.
-     * @param ticket a ticket contract registered by the factory.
-     * @param tokenId the ticket to lock; the caller must have approved the vault for it
-     * (`approve(vault, tokenId)` or `setApprovalForAll(vault, true)`).
-     * @param shares number of shares to mint, from {MIN_SHARES} to {MAX_SHARES}.
-     * @param buyoutPrice price in wei at which anyone may later take the ticket ({buyout}).
-     * @return id the fraction id.
-     * @dev Requirements:
-     * - `ticket` is registered (`factory.eventOf(ticket) != 0`);
-     * - `shares` in [MIN_SHARES, MAX_SHARES]; `buyoutPrice` in [1, type(uint128).max];
-     * - the caller owns the ticket and the vault may transfer it;
-     * - no shares of the id are outstanding from an earlier fractionalization;
-     * - the ticket may be transferred (not checked in, event not cancelled: the ticket contract refuses
-     *   the transfer otherwise, with its own error);
-     * - a contract caller must accept ERC-1155 tokens.
-     *
-     * Emits {Fractionalized} and an ERC-1155 {TransferSingle} (mint); the ticket emits {Transfer}.
-     */
+    /// @inheritdoc IFractionalTicketOwnership
     function fractionalize(
         address ticket,
         uint256 tokenId,
@@ -216,17 +198,7 @@ contract FractionalTicketOwnership is
         _mint(owner, id, shares, "");
     }
 
-    /**
-     * @notice Burns every share of `id` and gives the ticket to the caller.
-     * @param id the fraction id.
-     * @dev Requirements:
-     * - the vault is `Locked`;
-     * - the caller holds all shares of `id`;
-     * - the ticket may be transferred (the ticket contract refuses it after cancellation: collect the refund
-     *   instead) and a contract caller accepts ERC-721 tokens (`safeTransferFrom`).
-     *
-     * Emits an ERC-1155 {TransferSingle} (burn) and {Redeemed}; the ticket emits {Transfer}.
-     */
+    /// @inheritdoc IFractionalTicketOwnership
     function redeem(uint256 id) external nonReentrant {
         VaultRecord storage v = _getFractionsStorage().vaults[id];
         if (v.state != VaultState.Locked) revert FractionsNotLocked(id, v.state);
@@ -243,18 +215,7 @@ contract FractionalTicketOwnership is
         IConcertTicket(v.ticket).safeTransferFrom(address(this), holder, v.tokenId);
     }
 
-    /**
-     * @notice Buys the ticket of `id` at its buyout price; the payment stays in the vault for the share
-     * holders, who take their part with {cashOut}.
-     * @param id the fraction id.
-     * @dev Requirements:
-     * - the vault is `Locked`;
-     * - `msg.value` equals the buyout price exactly;
-     * - the ticket's event is not cancelled;
-     * - the ticket may be transferred (not checked in) and a contract buyer accepts ERC-721 tokens.
-     *
-     * Emits {BoughtOut}; the ticket emits {Transfer}.
-     */
+    /// @inheritdoc IFractionalTicketOwnership
     function buyout(uint256 id) external payable nonReentrant {
         VaultRecord storage v = _getFractionsStorage().vaults[id];
         if (v.state != VaultState.Locked) revert FractionsNotLocked(id, v.state);
@@ -271,23 +232,7 @@ contract FractionalTicketOwnership is
         IConcertTicket(ticket).safeTransferFrom(address(this), buyer, v.tokenId);
     }
 
-    /**
-     * @notice After the ticket's event was cancelled, claims the ticket's refund from the escrow its sale paid
-     * into (`ticket.escrow()`; the vault is the ticket's holder) so the share holders can {cashOut} their
-     * part. Anyone may call it.
-     * @param id the fraction id.
-     * @dev Requirements:
-     * - the vault is `Locked`;
-     * - the ticket's event is cancelled;
-     * - the escrow pays the refund (it pays each ticket once; nobody can have claimed it before: refunds open
-     *   at cancellation, and a cancelled event's ticket can no longer be moved into the vault).
-     *
-     * A card-minted ticket (`primaryPaid(tokenId) == 0`) has no on-chain refund: the escrow is not called,
-     * the vault becomes `Refunded` with a payout of 0 and the shares can still be burned with {cashOut}.
-     * The payout is what actually arrived from the escrow.
-     *
-     * Emits {RefundCollected}; the escrow emits its {IPaymentEscrow-RefundClaimed}.
-     */
+    /// @inheritdoc IFractionalTicketOwnership
     function collectRefund(uint256 id) external nonReentrant {
         VaultRecord storage v = _getFractionsStorage().vaults[id];
         if (v.state != VaultState.Locked) revert FractionsNotLocked(id, v.state);
@@ -311,19 +256,7 @@ contract FractionalTicketOwnership is
         emit RefundCollected(id, amount);
     }
 
-    /**
-     * @notice Burns the caller's shares of a bought-out or refunded `id` and pays the caller their part of
-     * the payout: `payout × shares / totalShares`, rounded down, or everything left when these are the last
-     * outstanding shares.
-     * @param id the fraction id.
-     * @return amount wei paid to the caller (0 for a card-minted ticket's refund).
-     * @dev Requirements:
-     * - the vault is `BoughtOut` or `Refunded`;
-     * - the caller holds shares of `id`;
-     * - a contract caller accepts the native coin.
-     *
-     * Emits an ERC-1155 {TransferSingle} (burn) and {SharesCashedOut}.
-     */
+    /// @inheritdoc IFractionalTicketOwnership
     function cashOut(uint256 id) external nonReentrant returns (uint256 amount) {
         VaultRecord storage v = _getFractionsStorage().vaults[id];
         VaultState state = v.state;
@@ -354,12 +287,12 @@ contract FractionalTicketOwnership is
     // Views
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice The fraction id of ticket `tokenId` of `ticket`: uint256(keccak256(abi.encode(ticket, tokenId))).
+    /// @inheritdoc IFractionalTicketOwnership
     function fractionId(address ticket, uint256 tokenId) public pure returns (uint256) {
         return uint256(keccak256(abi.encode(ticket, tokenId)));
     }
 
-    /// @notice The vault record of `id` (all zero, state `None`, for an id never fractionalized).
+    /// @inheritdoc IFractionalTicketOwnership
     function vault(uint256 id) external view returns (Vault memory) {
         VaultRecord storage v = _getFractionsStorage().vaults[id];
         return
@@ -374,17 +307,21 @@ contract FractionalTicketOwnership is
             });
     }
 
-    /// @notice Shares of `id` outstanding: minted by {fractionalize} minus burned by {redeem} / {cashOut}.
+    /// @inheritdoc IFractionalTicketOwnership
     function totalSupply(uint256 id) external view returns (uint256) {
         return _getFractionsStorage().vaults[id].supply;
     }
 
-    /// @notice Face value in wei of the ticket behind `id` (0 for an unknown id).
+    /// @inheritdoc IFractionalTicketOwnership
     function ticketPrice(uint256 id) external view returns (uint256) {
         return _getFractionsStorage().vaults[id].ticketPrice;
     }
 
-    /// @notice Wei of the payout of `id` not cashed out yet (0 unless `BoughtOut` or `Refunded`).
+    /**
+     * @notice Wei of the payout of a vault not cashed out yet.
+     * @param id the fraction id
+     * @return wei left to cash out (0 unless `BoughtOut` or `Refunded`)
+     */
     function unpaidPayout(uint256 id) external view returns (uint256) {
         VaultRecord storage v = _getFractionsStorage().vaults[id];
         return v.payout - v.paidOut;

@@ -65,6 +65,8 @@ contract Marketplace is
 
     /// @notice EIP-712 type hash of {IMarketplace-Order}.
     bytes32 public constant ORDER_TYPEHASH =
+        // The type string is fixed by EIP-712 and hashed at compile time (no string at run time).
+        // solhint-disable-next-line gas-small-strings
         keccak256(
             "Order(address seller,address token,uint256 tokenId,uint256 amount,uint256 price,address currency,uint64 expiry,uint256 nonce,uint256 salt)"
         );
@@ -158,6 +160,7 @@ contract Marketplace is
         _;
     }
 
+    /// @notice Locks the implementation (only proxies are initialised).
     /// @param trustedForwarder_ the platform's ERC2771Forwarder
     /// @custom:oz-upgrades-unsafe-allow constructor state-variable-immutable
     constructor(address trustedForwarder_) ERC2771ContextUpgradeable(trustedForwarder_) {
@@ -185,40 +188,12 @@ contract Marketplace is
     // Trading
     // ---------------------------------------------------------------------------------------------
 
-    /**
-     * @notice Buys `amount` units of a signed order; the caller (`_msgSender()`) is the buyer.
-     * @param order the seller's order, exactly as signed
-     * @param signature the seller's EIP-712 signature (65-byte ECDSA, or whatever the seller's ERC-1271 wallet accepts)
-     * @param amount units to buy (1 for a ticket; shares for fractions, partial fills allowed)
-     * @dev Requirements:
-     * - the signature is valid for `order.seller`; `block.timestamp ≤ order.expiry`; `order.nonce` is
-     *   the seller's current nonce; the order was not cancelled;
-     * - `0 < amount ≤ order.amount − filled(orderHash)`; the buyer is not the seller;
-     * - `order.token` is a registered ticket (then `order.amount == 1`) or the fractions vault;
-     * - native order: `msg.value == order.price × amount`; ERC-20 order: the currency is allowed,
-     *   `msg.value == 0` and the buyer approved this contract for the total;
-     * - the resale cap holds (see the contract documentation); royalty + fee ≤ total;
-     * - the seller still owns the units and has approved this contract.
-     * Emits {OrderFilled} (and the escrow's `Credited`, the token's `Transfer` / `TransferSingle`).
-     */
+    /// @inheritdoc IMarketplace
     function fill(Order calldata order, bytes calldata signature, uint256 amount) external payable nonReentrant {
         _fill(order, signature, amount);
     }
 
-    /**
-     * @notice Like {fill} for an ERC-20 order, with an EIP-2612 permit from the buyer for this contract
-     * (value ≥ `order.price × amount`), so approving and buying take one transaction.
-     * @param order the seller's order, exactly as signed
-     * @param signature the seller's EIP-712 signature
-     * @param amount units to buy
-     * @param deadline deadline of the buyer's permit
-     * @param v signature of the buyer's permit (v)
-     * @param r signature of the buyer's permit (r)
-     * @param s signature of the buyer's permit (s)
-     * @dev Requirements: `order.currency` is an allowed ERC-20 (not the native coin); the permit
-     * succeeds, or, if it was already used (for example front-run), the buyer's allowance covers the
-     * total; then everything {fill} requires. Emits what {fill} emits and the token's `Approval`.
-     */
+    /// @inheritdoc IMarketplace
     function fillWithPermit(
         Order calldata order,
         bytes calldata signature,
@@ -234,6 +209,8 @@ contract Marketplace is
         address buyer = _msgSender();
         uint256 total = order.price * amount;
         // A permit can be submitted by anyone; if it was front-run, the allowance it granted still counts.
+        // An accepted permit needs nothing more: the success branch is empty.
+        // solhint-disable-next-line no-empty-blocks
         try IERC20Permit(currency).permit(buyer, address(this), total, deadline, v, r, s) {} catch {
             uint256 allowance = IERC20(currency).allowance(buyer, address(this));
             if (allowance < total) revert MarketplacePermitFailed(currency, allowance, total);
@@ -241,12 +218,7 @@ contract Marketplace is
         _fill(order, signature, amount);
     }
 
-    /**
-     * @notice Cancels one order for good.
-     * @param order the order to cancel, exactly as signed
-     * @dev Requirements: the caller is `order.seller`; the order is not cancelled yet.
-     * Emits {OrderCancelled}.
-     */
+    /// @inheritdoc IMarketplace
     function cancel(Order calldata order) external {
         address sender = _msgSender();
         if (sender != order.seller) revert MarketplaceNotSeller(sender, order.seller);
@@ -257,11 +229,7 @@ contract Marketplace is
         emit OrderCancelled(hash, sender);
     }
 
-    /**
-     * @notice Cancels every open order of the caller at once by moving to the next nonce.
-     * @return newNonce the nonce new orders must carry
-     * @dev Emits {NonceIncremented}.
-     */
+    /// @inheritdoc IMarketplace
     function incrementNonce() external returns (uint256 newNonce) {
         address sender = _msgSender();
         // unchecked: a nonce moves by one per transaction; it cannot reach 2^256.
@@ -302,13 +270,12 @@ contract Marketplace is
     // Views
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice EIP-712 hash of `order` (what the seller signs).
+    /// @inheritdoc IMarketplace
     function orderHash(Order calldata order) external view returns (bytes32) {
         return _hashOrder(order);
     }
 
-    /// @notice Units of the order `hash` sold so far (a paid whole ticket counts as sold once the escrow holds
-    /// its seller's credit under `hash`).
+    /// @inheritdoc IMarketplace
     function filled(bytes32 hash) external view returns (uint256) {
         MarketplaceStorage storage $ = _getStorage();
         uint256 units = $.orders[hash].filled;
@@ -317,23 +284,31 @@ contract Marketplace is
         return seller == address(0) ? 0 : 1;
     }
 
-    /// @notice Whether the order `hash` was cancelled with {cancel}.
+    /**
+     * @notice Whether an order was cancelled with {cancel}.
+     * @param hash the order's EIP-712 hash
+     * @return true once cancelled
+     */
     function cancelled(bytes32 hash) external view returns (bool) {
         return _getStorage().orders[hash].cancelled;
     }
 
-    /// @notice The nonce the seller's valid orders carry.
+    /// @inheritdoc IMarketplace
     function nonces(address seller) external view returns (uint256) {
         return _getStorage().nonces[seller];
     }
 
-    /// @notice Platform fee in basis points and who receives it.
+    /// @inheritdoc IMarketplace
     function platformFee() external view returns (uint16 feeBps, address recipient) {
         MarketplaceStorage storage $ = _getStorage();
         return ($.feeBps, $.feeRecipient);
     }
 
-    /// @notice Whether orders may be priced in the ERC-20 `currency`.
+    /**
+     * @notice Whether orders may be priced in an ERC-20.
+     * @param currency the ERC-20
+     * @return true when allowed
+     */
     function isCurrencyAllowed(address currency) external view returns (bool) {
         return _getStorage().allowedCurrencies[currency];
     }
@@ -477,15 +452,18 @@ contract Marketplace is
             sellerAmount = s.total - s.royalty - s.fee;
             if (!s.whole) {
                 payees[n] = seller;
-                amounts[n++] = sellerAmount;
+                amounts[n] = sellerAmount;
+                ++n;
             }
             if (s.royalty != 0) {
                 payees[n] = s.royaltyReceiver;
-                amounts[n++] = s.royalty;
+                amounts[n] = s.royalty;
+                ++n;
             }
             if (s.fee != 0) {
                 payees[n] = $.feeRecipient;
-                amounts[n++] = s.fee;
+                amounts[n] = s.fee;
+                ++n;
             }
         }
         // Shrink both arrays to the entries in use (lengths only go down, so memory stays valid).
@@ -529,16 +507,17 @@ contract Marketplace is
         if (!_getStorage().factory.hasRole(_DEFAULT_ADMIN_ROLE, sender)) revert MarketplaceUnauthorized(sender);
     }
 
-    /// @dev Upgrades: the factory's DEFAULT_ADMIN_ROLE only.
-    function _authorizeUpgrade(address) internal view override onlyPlatformAdmin {}
+    /// @dev Upgrades: the factory's DEFAULT_ADMIN_ROLE only (the modifier is the whole check: empty body).
+    function _authorizeUpgrade(address) internal view override onlyPlatformAdmin {} // solhint-disable-line no-empty-blocks
 
-    /// @dev Constant domain name: no storage reads when hashing orders.
-    function _EIP712Name() internal pure override returns (string memory) {
+    /// @dev Constant domain name: no storage reads when hashing orders (an override of OpenZeppelin's EIP712,
+    /// which fixes the name).
+    function _EIP712Name() internal pure override returns (string memory) { // solhint-disable-line func-name-mixedcase
         return "TicketChain Marketplace";
     }
 
     /// @dev Constant domain version: no storage reads when hashing orders.
-    function _EIP712Version() internal pure override returns (string memory) {
+    function _EIP712Version() internal pure override returns (string memory) { // solhint-disable-line func-name-mixedcase
         return "1";
     }
 

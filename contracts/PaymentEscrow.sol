@@ -89,6 +89,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
     /// @dev An address that must be set is zero.
     error EscrowInvalidAddress(address account);
 
+    /// @notice Locks the implementation (only proxies are initialised).
     /// @custom:oz-upgrades-unsafe-allow constructor
     /// @param trustedForwarder_ the platform's ERC2771Forwarder
     constructor(address trustedForwarder_) ERC2771ContextUpgradeable(trustedForwarder_) {
@@ -105,14 +106,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         _getEscrowStorage().factory = ITicketFactory(factory_);
     }
 
-    /**
-     * @notice Records the payment of a primary sale. Called by the ticket contract inside `buy`.
-     * @param buyer who bought
-     * @param firstTokenId first ticket bought
-     * @param quantity tickets bought
-     * @dev Requirements: caller is a ticket contract registered in the factory.
-     * Emits {PrimaryDeposited}.
-     */
+    /// @inheritdoc IPaymentEscrow
     function depositPrimary(address buyer, uint256 firstTokenId, uint256 quantity) external payable nonReentrant {
         EscrowStorage storage $ = _getEscrowStorage();
         address ticket = msg.sender;
@@ -125,13 +119,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         emit PrimaryDeposited(ticket, buyer, firstTokenId, quantity, msg.value);
     }
 
-    /**
-     * @notice Pays the primary-sale proceeds of `ticket` to the event's promoter.
-     * @param ticket the event's ticket contract
-     * @return amount wei paid
-     * @dev Requirements: `ticket` registered; caller is its promoter; the show has started; the event is not
-     * cancelled; proceeds nonzero. Emits {ProceedsWithdrawn}.
-     */
+    /// @inheritdoc IPaymentEscrow
     function withdrawProceeds(address ticket) external nonReentrant returns (uint256 amount) {
         EscrowStorage storage $ = _getEscrowStorage();
         _requireRegistered($, ticket);
@@ -149,14 +137,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         Address.sendValue(payable(promoter), amount);
     }
 
-    /**
-     * @notice Pays the holder of a cancelled event's ticket what was paid for it on chain, once per ticket.
-     * @param ticket the event's ticket contract
-     * @param tokenId the ticket
-     * @return amount wei paid (the ticket's `primaryPaid`)
-     * @dev Requirements: `ticket` registered and cancelled; caller holds `tokenId`; not refunded yet; the
-     * ticket was bought on chain. Emits {RefundClaimed}.
-     */
+    /// @inheritdoc IPaymentEscrow
     function claimRefund(address ticket, uint256 tokenId) external nonReentrant returns (uint256 amount) {
         EscrowStorage storage $ = _getEscrowStorage();
         _requireRegistered($, ticket);
@@ -176,16 +157,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         Address.sendValue(payable(holder), amount);
     }
 
-    /**
-     * @notice Credits marketplace payouts (seller, royalty, fee) to be withdrawn by each payee.
-     * @param currency address(0) for the native coin, else the allowed ERC-20
-     * @param payees who is owed
-     * @param amounts how much each is owed
-     * @dev Requirements: caller is the factory's marketplace; equal lengths; no zero payee; native:
-     * `msg.value` equals the sum; ERC-20: no value sent, `currency` is the allowed token, and the escrow's
-     * token balance covers everything owed in it afterwards (the marketplace transfers first).
-     * Emits {Credited} per payee.
-     */
+    /// @inheritdoc IPaymentEscrow
     function credit(address currency, address[] calldata payees, uint256[] calldata amounts)
         external
         payable
@@ -196,19 +168,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         _settleCredit($, currency, _creditEach($, currency, payees, amounts));
     }
 
-    /**
-     * @notice Credits a whole-ticket resale: the seller's share under the marketplace order hash (withdrawn with
-     * {withdrawSales}), royalty and fee per payee as in {credit}. An order hash is credited once, ever: the
-     * seller's record is what stops the order from being filled twice, and it stays after withdrawal.
-     * @param orderHash the marketplace order's EIP-712 hash
-     * @param currency address(0) for the native coin, else the allowed ERC-20
-     * @param seller the order's seller
-     * @param sellerAmount the seller's share (below 2^96)
-     * @param payees the other payees (royalty receiver, fee recipient)
-     * @param amounts their shares
-     * @dev Requirements: those of {credit} (the sum includes `sellerAmount`); `seller` nonzero; `orderHash`
-     * never credited before. Emits {SaleCredited} and {Credited} per payee.
-     */
+    /// @inheritdoc IPaymentEscrow
     function creditSale(
         bytes32 orderHash,
         address currency,
@@ -227,13 +187,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         _settleCredit($, currency, sellerAmount + _creditEach($, currency, payees, amounts));
     }
 
-    /**
-     * @notice Pays the caller the seller's share of whole-ticket resales, all in one currency.
-     * @param orderHashes the marketplace order hashes of the caller's sales
-     * @return amount what was paid
-     * @dev Requirements: at least one hash; the caller is the seller of each; none withdrawn yet; all in the
-     * currency of the first. Emits {SaleWithdrawn} per sale.
-     */
+    /// @inheritdoc IPaymentEscrow
     function withdrawSales(bytes32[] calldata orderHashes) external nonReentrant returns (uint256 amount) {
         EscrowStorage storage $ = _getEscrowStorage();
         address payee = _msgSender();
@@ -256,12 +210,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         _pay(currency, payee, amount);
     }
 
-    /**
-     * @notice Pays the caller everything credited to it in `currency`.
-     * @param currency address(0) for the native coin, else an ERC-20 credited before
-     * @return amount what was paid
-     * @dev Requirements: something is owed. Emits {Withdrawn}.
-     */
+    /// @inheritdoc IPaymentEscrow
     function withdraw(address currency) external nonReentrant returns (uint256 amount) {
         EscrowStorage storage $ = _getEscrowStorage();
         address payee = _msgSender();
@@ -273,34 +222,29 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         _pay(currency, payee, amount);
     }
 
-    /**
-     * @notice Sets the one ERC-20 `credit` accepts besides the native coin (zero: none). Credits already
-     * made in a previous token stay withdrawable.
-     * @param token the ERC-20 (TestUSDC locally, USDC on a real network)
-     * @dev Requirements: caller holds DEFAULT_ADMIN_ROLE on the factory. Emits {AllowedTokenSet}.
-     */
+    /// @inheritdoc IPaymentEscrow
     function setAllowedToken(address token) external {
         _checkAdmin();
         _getEscrowStorage().allowedToken = token;
         emit AllowedTokenSet(token);
     }
 
-    /// @notice The TicketFactory this escrow trusts.
+    /// @inheritdoc IPaymentEscrow
     function factory() external view returns (address) {
         return address(_getEscrowStorage().factory);
     }
 
-    /// @notice The ERC-20 accepted by `credit` besides the native coin.
+    /// @inheritdoc IPaymentEscrow
     function allowedToken() external view returns (address) {
         return _getEscrowStorage().allowedToken;
     }
 
-    /// @notice Unpaid primary-sale proceeds of `ticket`, wei.
+    /// @inheritdoc IPaymentEscrow
     function proceeds(address ticket) external view returns (uint256) {
         return _getEscrowStorage().proceeds[ticket];
     }
 
-    /// @notice What `payee` may withdraw in `currency`.
+    /// @inheritdoc IPaymentEscrow
     function credits(address payee, address currency) external view returns (uint256) {
         return _getEscrowStorage().credits[payee][currency];
     }
@@ -312,7 +256,7 @@ contract PaymentEscrow is IPaymentEscrow, UUPSUpgradeable, ERC2771ContextUpgrade
         return (address(uint160(record)), $.saleCurrencies[orderHash], record >> 160);
     }
 
-    /// @notice Whether the refund of `tokenId` of `ticket` was paid.
+    /// @inheritdoc IPaymentEscrow
     function refunded(address ticket, uint256 tokenId) external view returns (bool) {
         return _getEscrowStorage().refunded[ticket][tokenId];
     }

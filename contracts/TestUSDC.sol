@@ -11,11 +11,14 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
  * admin. Never deployed on a main network (real USDC is used there).
  */
 contract TestUSDC is ERC20, ERC20Permit, Ownable {
+    /// @notice Deploys the token with `admin` as its minter.
     /// @param admin the only account that can mint
     constructor(address admin) ERC20("Test USD Coin", "tUSDC") ERC20Permit("Test USD Coin") Ownable(admin) {}
 
     /**
      * @notice Creates `amount` (6 decimals) for `to`.
+     * @param to the recipient
+     * @param amount the amount, 6 decimals
      * @dev Requirements: caller is the admin. Emits {Transfer}.
      */
     function mint(address to, uint256 amount) external onlyOwner {

@@ -65,6 +65,7 @@ contract TicketFactory is ITicketFactory, AccessControlUpgradeable, UUPSUpgradea
     /// @dev An address that must be a contract / an account is unusable.
     error FactoryInvalidAddress(address account);
 
+    /// @notice Locks the implementation (only proxies are initialised).
     /// @custom:oz-upgrades-unsafe-allow constructor
     /// @param trustedForwarder_ the platform's ERC2771Forwarder (immutable, shared by every proxy of this code)
     constructor(address trustedForwarder_) ERC2771ContextUpgradeable(trustedForwarder_) {
@@ -88,19 +89,7 @@ contract TicketFactory is ITicketFactory, AccessControlUpgradeable, UUPSUpgradea
         if (minter != address(0)) _grantRole(MINTER_ROLE, minter);
     }
 
-    /**
-     * @notice Deploys and registers the ticket contract of a new event; the caller becomes its promoter.
-     * @param input name, start time, metadata base URI, royalty, resale cap and tiers of the event
-     * @return eventId the new event's id (1, 2, …)
-     * @return ticket the event's ConcertTicket clone
-     * @dev Requirements:
-     * - caller holds PROMOTER_ROLE;
-     * - the escrow is set;
-     * - `startsAt` in the future; 1..{MAX_TIERS} tiers, each with a nonzero supply;
-     * - `royaltyBps` at most {MAX_ROYALTY_BPS}; `resaleCapBps` 0 or at least 10000.
-     * Emits {EventCreated}, {RoleAdminChanged} (scanner role administered by the promoter role) and
-     * {RoleGranted} (promoter role to the caller).
-     */
+    /// @inheritdoc ITicketFactory
     function createEvent(EventInput calldata input)
         external
         onlyRole(PROMOTER_ROLE)
@@ -130,14 +119,7 @@ contract TicketFactory is ITicketFactory, AccessControlUpgradeable, UUPSUpgradea
         ConcertTicket(ticket).initialize(eventId, promoter, input);
     }
 
-    /**
-     * @notice Sets the platform singletons. Tickets cache the escrow when they are created.
-     * @param escrow_ the PaymentEscrow proxy
-     * @param marketplace_ the Marketplace proxy (the only account allowed to credit the escrow)
-     * @param fractions_ the FractionalTicketOwnership proxy (zero while not deployed)
-     * @dev Requirements: caller holds DEFAULT_ADMIN_ROLE; `escrow_` nonzero.
-     * Emits {PlatformContractsSet}.
-     */
+    /// @inheritdoc ITicketFactory
     function setPlatformContracts(address escrow_, address marketplace_, address fractions_)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
@@ -155,49 +137,49 @@ contract TicketFactory is ITicketFactory, AccessControlUpgradeable, UUPSUpgradea
         return _getFactoryStorage().eventIds[ticket];
     }
 
-    /// @notice Ticket contract of `eventId`. Reverts with {FactoryUnknownEvent} for an unknown id.
+    /// @inheritdoc ITicketFactory
     function eventContract(uint256 eventId) external view returns (address ticket) {
         ticket = _getFactoryStorage().events[eventId];
         if (ticket == address(0)) revert FactoryUnknownEvent(eventId);
     }
 
-    /// @notice Number of events created.
+    /// @inheritdoc ITicketFactory
     function eventCount() external view returns (uint256) {
         return _getFactoryStorage().eventCount;
     }
 
-    /// @notice The PaymentEscrow proxy.
+    /// @inheritdoc ITicketFactory
     function escrow() external view returns (address) {
         return _getFactoryStorage().escrow;
     }
 
-    /// @notice The Marketplace proxy.
+    /// @inheritdoc ITicketFactory
     function marketplace() external view returns (address) {
         return _getFactoryStorage().marketplace;
     }
 
-    /// @notice The FractionalTicketOwnership proxy.
+    /// @inheritdoc ITicketFactory
     function fractions() external view returns (address) {
         return _getFactoryStorage().fractions;
     }
 
-    /// @notice The ConcertTicket implementation that events clone.
+    /// @inheritdoc ITicketFactory
     function ticketImplementation() external view returns (address) {
         return _getFactoryStorage().ticketImplementation;
     }
 
-    /// @notice Role of the promoter of `eventId` (admin of {scannerRole}).
+    /// @inheritdoc ITicketFactory
     function promoterRole(uint256 eventId) public pure returns (bytes32) {
         return keccak256(abi.encode("PROMOTER", eventId));
     }
 
-    /// @notice Role of the venue staff who check tickets in at `eventId`.
+    /// @inheritdoc ITicketFactory
     function scannerRole(uint256 eventId) public pure returns (bytes32) {
         return keccak256(abi.encode("SCANNER", eventId));
     }
 
-    /// @dev Upgrades need the platform admin.
-    function _authorizeUpgrade(address) internal override onlyRole(DEFAULT_ADMIN_ROLE) {}
+    /// @dev Upgrades need the platform admin: the modifier is the whole check, so the body is empty.
+    function _authorizeUpgrade(address) internal override onlyRole(DEFAULT_ADMIN_ROLE) {} // solhint-disable-line no-empty-blocks
 
     function _getFactoryStorage() private pure returns (FactoryStorage storage $) {
         assembly ("memory-safe") {

@@ -9,5 +9,6 @@ import {ERC2771Forwarder} from "@openzeppelin/contracts/metatx/ERC2771Forwarder.
  * platform contract trusts, so the relayer can submit transactions signed by gasless wallets.
  */
 contract TrustedForwarder is ERC2771Forwarder {
+    /// @notice Deploys the forwarder under the EIP-712 name "TicketChainForwarder".
     constructor() ERC2771Forwarder("TicketChainForwarder") {}
 }

@@ -1,15 +1,17 @@
 /**
  * `npm test`: every suite, one after the other, on the embedded defaults (or on DATABASE_URL / REDIS_URL
  * when set). All suites run even when one fails; the exit code is non-zero if any failed.
- *   1. contracts  — Hardhat + viem (mocha); compiles the contracts first
- *   2. coverage   — the contract tests again under solidity-coverage: 100 % lines, ≥ 95 % branches
- *   3. types      — tsc --noEmit over app, server, db, scripts and tests
- *   4. unit       — Vitest: app services, database, cache, chain journal, start-up, deploy
- *   5. browser    — production build, then playwright-core + Chromium against the running app
+ *   1. lint       — solhint over contracts/ (.solhint.json), zero warnings allowed
+ *   2. contracts  — Hardhat + viem (mocha); compiles the contracts first
+ *   3. coverage   — the contract tests again under solidity-coverage: 100 % lines, ≥ 95 % branches
+ *   4. types      — tsc --noEmit over app, server, db, scripts and tests
+ *   5. unit       — Vitest: app services, database, cache, chain journal, start-up, deploy
+ *   6. browser    — production build, then playwright-core + Chromium against the running app
  */
 import { spawnSync } from "node:child_process";
 
 const suites: Array<{ name: string; command: string; args: string[] }> = [
+  { name: "lint (solhint)", command: "npm", args: ["run", "-s", "lint"] },
   { name: "contracts (hardhat)", command: "npx", args: ["hardhat", "test"] },
   { name: "contract coverage (solidity-coverage)", command: "npm", args: ["run", "-s", "coverage"] },
   { name: "types (tsc)", command: "npx", args: ["tsc", "--noEmit"] },

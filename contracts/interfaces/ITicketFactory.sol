@@ -22,6 +22,8 @@ interface ITicketFactory is IAccessControl {
         uint32 supply; // cap
     }
 
+    // Calldata input, never stored as is: slot packing would save nothing.
+    // solhint-disable-next-line gas-struct-packing
     struct EventInput {
         string name;
         uint64 startsAt; // unix time of the show; sales close then, proceeds unlock
@@ -31,27 +33,97 @@ interface ITicketFactory is IAccessControl {
         TierInput[] tiers;
     }
 
+    /**
+     * @notice A promoter created an event.
+     * @param eventId the new event's id
+     * @param ticket its ConcertTicket clone
+     * @param promoter the event's promoter
+     * @param name the event's name
+     * @param startsAt unix time of the show
+     */
     event EventCreated(uint256 indexed eventId, address indexed ticket, address indexed promoter, string name, uint64 startsAt);
+    /**
+     * @notice The platform singletons changed.
+     * @param escrow the PaymentEscrow proxy
+     * @param marketplace the Marketplace proxy
+     * @param fractions the FractionalTicketOwnership proxy
+     */
     event PlatformContractsSet(address escrow, address marketplace, address fractions);
 
+    /**
+     * @notice Deploys and registers the ticket contract of a new event; the caller becomes its promoter.
+     * @param input name, start time, metadata base URI, royalty, resale cap and tiers of the event
+     * @return eventId the new event's id (1, 2, …)
+     * @return ticket the event's ConcertTicket clone
+     * @dev Requirements:
+     * - caller holds PROMOTER_ROLE;
+     * - the escrow is set;
+     * - `startsAt` in the future; 1..{MAX_TIERS} tiers, each with a nonzero supply;
+     * - `royaltyBps` at most {MAX_ROYALTY_BPS}; `resaleCapBps` 0 or at least 10000.
+     * Emits {EventCreated}, {RoleAdminChanged} (scanner role administered by the promoter role) and
+     * {RoleGranted} (promoter role to the caller).
+     */
     function createEvent(EventInput calldata input) external returns (uint256 eventId, address ticket);
-    /// @notice Sets the singletons every ticket and contract looks up (admin only).
+    /**
+     * @notice Sets the platform singletons. Tickets cache the escrow when they are created.
+     * @param escrow the PaymentEscrow proxy
+     * @param marketplace the Marketplace proxy (the only account allowed to credit the escrow)
+     * @param fractions the FractionalTicketOwnership proxy (zero while not deployed)
+     * @dev Requirements: caller holds DEFAULT_ADMIN_ROLE; `escrow` nonzero.
+     * Emits {PlatformContractsSet}.
+     */
     function setPlatformContracts(address escrow, address marketplace, address fractions) external;
 
-    /// @notice Event id of a ticket contract created by this factory; 0 for any other address.
-    function eventOf(address ticket) external view returns (uint256);
-    function eventContract(uint256 eventId) external view returns (address);
+    /**
+     * @notice Event id of a ticket contract created by this factory.
+     * @param ticket any address
+     * @return eventId the event's id; 0 for an address this factory did not create
+     */
+    function eventOf(address ticket) external view returns (uint256 eventId);
+
+    /**
+     * @notice Ticket contract of `eventId`.
+     * @param eventId an event id
+     * @return ticket the event's ConcertTicket clone
+     * @dev Reverts with {FactoryUnknownEvent} for an unknown id.
+     */
+    function eventContract(uint256 eventId) external view returns (address ticket);
+
+    /// @notice Number of events created.
     function eventCount() external view returns (uint256);
 
+    /// @notice The PaymentEscrow proxy.
     function escrow() external view returns (address);
+
+    /// @notice The Marketplace proxy.
     function marketplace() external view returns (address);
+
+    /// @notice The FractionalTicketOwnership proxy.
     function fractions() external view returns (address);
+
+    /// @notice The ConcertTicket implementation that events clone.
     function ticketImplementation() external view returns (address);
 
-    // solhint-disable-next-line func-name-mixedcase
-    function PROMOTER_ROLE() external view returns (bytes32);
-    // solhint-disable-next-line func-name-mixedcase
-    function MINTER_ROLE() external view returns (bytes32);
-    function promoterRole(uint256 eventId) external pure returns (bytes32);
-    function scannerRole(uint256 eventId) external pure returns (bytes32);
+    // The getters of public constants keep Solidity's UPPER_CASE constant names (as AccessControl's
+    // DEFAULT_ADMIN_ROLE does), hence the mixedCase exceptions.
+    /// @notice Role allowed to create events.
+    /// @return role keccak256("PROMOTER_ROLE")
+    function PROMOTER_ROLE() external view returns (bytes32 role); // solhint-disable-line func-name-mixedcase
+    /// @notice Role of the server's signer, allowed to mint card-paid tickets.
+    /// @return role keccak256("MINTER_ROLE")
+    function MINTER_ROLE() external view returns (bytes32 role); // solhint-disable-line func-name-mixedcase
+
+    /**
+     * @notice Role of the promoter of `eventId` (admin of {scannerRole}).
+     * @param eventId the event
+     * @return role keccak256(abi.encode("PROMOTER", eventId))
+     */
+    function promoterRole(uint256 eventId) external pure returns (bytes32 role);
+
+    /**
+     * @notice Role of the venue staff who check tickets in at `eventId`.
+     * @param eventId the event
+     * @return role keccak256(abi.encode("SCANNER", eventId))
+     */
+    function scannerRole(uint256 eventId) external pure returns (bytes32 role);
 }

@@ -16,7 +16,7 @@ contract MockPriceFeed is AggregatorV3Interface, Ownable {
         uint64 updatedAt;
     }
 
-    uint8 private immutable _decimals;
+    uint8 private immutable _DECIMALS;
     string private _description;
     uint80 private _latestRound;
     mapping(uint80 roundId => Round) private _rounds;
@@ -26,17 +26,23 @@ contract MockPriceFeed is AggregatorV3Interface, Ownable {
     /// @notice Round `roundId` was never published.
     error PriceFeedUnknownRound(uint80 roundId);
 
-    /// @notice A new round was published by the owner.
+    /**
+     * @notice A new round was published by the owner (Chainlink's event).
+     * @param current the answer
+     * @param roundId the new round
+     * @param updatedAt when it was published
+     */
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
 
     /**
+     * @notice Deploys the feed and publishes the first round.
      * @param owner_ the account that may publish answers
      * @param decimals_ decimals of the answer (Chainlink's USD feeds use 8)
      * @param description_ e.g. "POL / USD"
      * @param initialAnswer the first round's answer
      */
     constructor(address owner_, uint8 decimals_, string memory description_, int256 initialAnswer) Ownable(owner_) {
-        _decimals = decimals_;
+        _DECIMALS = decimals_;
         _description = description_;
         _publish(initialAnswer);
     }
@@ -52,7 +58,7 @@ contract MockPriceFeed is AggregatorV3Interface, Ownable {
 
     /// @inheritdoc AggregatorV3Interface
     function decimals() external view returns (uint8) {
-        return _decimals;
+        return _DECIMALS;
     }
 
     /// @inheritdoc AggregatorV3Interface

@@ -411,6 +411,49 @@ describe("ConcertTicket", function () {
       expect(await ticket.read.balanceOf([fan2.account.address])).to.equal(53n);
       expect(await ticket.read.balanceOf([fan3.account.address])).to.equal(103n);
     });
+
+    it("finds the run of every token when one-ticket and window-aligned runs carry no head bit", async function () {
+      const { ticket, minter, fan1, fan2, fan3, buy } = await loadFixture(ticketFixture);
+      const [a, b, c] = [fan1, fan2, fan3].map((f) => addr(f.account.address));
+      await buy(ticket, 1n, 3n, fan3); // 1..3: one run with a head bit
+      // 4..126: one-ticket runs (alternating holders), then 127 alone at the end of window 0
+      const singles = Array.from({ length: 124 }, (_, i) => (i % 2 === 0 ? fan1 : fan2).account.address);
+      await mined(ticket.write.mintBatch([1n, singles, zeroHash], { account: minter.account }));
+      // 128..131: an order that starts window 1 (no head bit); 132: one ticket; 133..135: a run with a head bit
+      await mined(ticket.write.mintOrder([1n, fan3.account.address, 4n, ref("aligned")], { account: minter.account }));
+      const tail = [fan1, fan2, fan2, fan2].map((f) => f.account.address);
+      await mined(ticket.write.mintBatch([1n, tail, ref("tail")], { account: minter.account }));
+      await buy(ticket, 1n, 1n, fan1); // 136: a one-ticket sale
+      const expected = (id: bigint): Address => {
+        if (id <= 3n) return c;
+        if (id <= 127n) return addr(singles[Number(id - 4n)]);
+        if (id <= 131n) return c;
+        if (id === 132n) return a;
+        if (id <= 135n) return b;
+        return a;
+      };
+      const ids = [...range(1, 6), ...range(124, 136)];
+      for (const id of ids) {
+        expect(addr(await ticket.read.ownerOf([id])), `owner of ${id}`).to.equal(expected(id));
+        const data = await ticket.read.ticketData([id]);
+        expect(data.seatNumber, `seat of ${id}`).to.equal(id);
+        expect(addr(data.originalOwner), `original owner of ${id}`).to.equal(expected(id));
+      }
+      // The first transfer out of each kind of run moves only that token.
+      const sink: Address = "0x0000000000000000000000000000000000000009";
+      const moves = [2n, 5n, 127n, 129n, 132n, 134n, 136n];
+      for (const id of moves) {
+        const from = [fan1, fan2, fan3].find((f) => addr(f.account.address) === expected(id))!;
+        await mined(ticket.write.transferFrom([from.account.address, sink, id], { account: from.account }));
+      }
+      for (const id of ids) {
+        expect(addr(await ticket.read.ownerOf([id])), `owner of ${id} after the transfers`).to.equal(
+          moves.includes(id) ? addr(sink) : expected(id),
+        );
+        expect(addr((await ticket.read.ticketData([id])).originalOwner)).to.equal(expected(id));
+      }
+      expect(await ticket.read.balanceOf([c])).to.equal(3n + 4n - 2n);
+    });
   });
 
   describe("when venue staff check tickets in", function () {
