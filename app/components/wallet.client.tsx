@@ -5,6 +5,7 @@ import {
   RainbowKitProvider,
   connectorsForWallets,
   createAuthenticationAdapter,
+  lightTheme,
   useConnectModal,
 } from "@rainbow-me/rainbowkit";
 import {
@@ -139,11 +140,14 @@ function useSiweAdapter() {
  * actions…): one wagmi config and one query client for the whole page, so every action shares the
  * connection made by any other.
  */
+/** RainbowKit in TicketChain's colours (brand-700 from app/tailwind.css), so its buttons match the app's. */
+const theme = lightTheme({ accentColor: "#5b21b6", borderRadius: "medium", fontStack: "system" });
+
 export function WalletProviders({ children }: { children: React.ReactNode }) {
   return (
     <WagmiProvider config={config}>
       <QueryClientProvider client={queryClient}>
-        <RainbowKitProvider>{children}</RainbowKitProvider>
+        <RainbowKitProvider theme={theme}>{children}</RainbowKitProvider>
       </QueryClientProvider>
     </WagmiProvider>
   );
@@ -156,7 +160,7 @@ export default function WalletPanel(props: { openOnMount: boolean; rememberKey: 
     <WagmiProvider config={config}>
       <QueryClientProvider client={queryClient}>
         <RainbowKitAuthenticationProvider adapter={adapter} status={root?.user ? "authenticated" : "unauthenticated"}>
-          <RainbowKitProvider>
+          <RainbowKitProvider theme={theme}>
             <Panel {...props} />
           </RainbowKitProvider>
         </RainbowKitAuthenticationProvider>

@@ -82,7 +82,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 type Tier = ReturnType<typeof useLoaderData<typeof loader>>["tiers"][number];
 
 const payButton =
-  "rounded-lg border border-brand-700 px-3 py-1.5 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 aria-pressed:bg-brand-700 aria-pressed:text-white";
+  "whitespace-nowrap rounded-lg border border-brand-700 px-3 py-1.5 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 aria-pressed:bg-brand-700 aria-pressed:text-white";
 
 export default function EventPage() {
   const data = useLoaderData<typeof loader>();
@@ -132,10 +132,10 @@ export default function EventPage() {
           <table className="w-full text-left text-sm">
             <thead className="bg-zinc-100 text-zinc-700">
               <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Tier</th>
-                <th scope="col" className="px-4 py-2 font-medium">Price</th>
-                <th scope="col" className="px-4 py-2 font-medium">Seats left</th>
-                <th scope="col" className="px-4 py-2 font-medium">
+                <th scope="col" className="px-3 py-2 font-medium sm:px-4">Tier</th>
+                <th scope="col" className="px-3 py-2 font-medium sm:px-4">Price</th>
+                <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">Seats left</th>
+                <th scope="col" className="px-3 py-2 font-medium sm:px-4">
                   <span className="sr-only">Buy</span>
                 </th>
               </tr>
@@ -240,19 +240,22 @@ export default function EventPage() {
 }
 
 function TierRow({ tier, coin, canBuy, selected, onSelect }: { tier: Tier; coin: string; canBuy: boolean; selected: boolean; onSelect(): void }) {
+  const seats = `${tier.remaining} of ${tier.supply}`;
   return (
     <tr className="border-t border-zinc-200">
-      <th scope="row" className="px-4 py-3 font-medium">
+      <th scope="row" className="px-3 py-3 font-medium sm:px-4">
         {tier.name}
+        {/* On a phone the seats sit under the tier name instead of in their own column. */}
+        <span className="block text-xs font-normal text-zinc-600 sm:hidden">{tier.remaining === 0 ? "Sold out" : `${seats} left`}</span>
       </th>
-      <td className="px-4 py-3">
+      <td className="px-3 py-3 sm:px-4">
         <span className="font-semibold">{formatCents(tier.priceCents)}</span>
-        <span className="ml-2 text-zinc-600">{formatWei(tier.priceWei, coin)}</span>
+        <span className="block text-zinc-600 sm:ml-2 sm:inline">{formatWei(tier.priceWei, coin)}</span>
       </td>
-      <td className="px-4 py-3" data-testid={`seats-left-${tier.position}`}>
-        {tier.remaining === 0 ? <span className="font-medium text-red-700">Sold out</span> : `${tier.remaining} of ${tier.supply}`}
+      <td className="hidden px-4 py-3 sm:table-cell" data-testid={`seats-left-${tier.position}`}>
+        {tier.remaining === 0 ? <span className="font-medium text-red-700">Sold out</span> : seats}
       </td>
-      <td className="px-4 py-3 text-right">
+      <td className="px-3 py-3 text-right sm:px-4">
         {canBuy && tier.remaining > 0 ? (
           <button type="button" className={payButton} aria-pressed={selected} aria-label={`Pay with wallet: ${tier.name}`} onClick={onSelect}>
             Pay with wallet

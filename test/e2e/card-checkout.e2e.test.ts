@@ -15,7 +15,7 @@ import { startApp, type AppInstance } from "../support/processes";
  * Stripe double is the app's own /v1 + /test-checkout): event page → "Pay by card" → test-mode payment
  * page → order page, live, until "Your ticket is ready"; the ticket is on chain.
  */
-describe.each(databaseBackends())("a fan paying by card (database: %s)", (_backend, createDatabase) => {
+describe.each(databaseBackends())("a fan paying by card (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
   let dataDir: string;
   let app: AppInstance;
@@ -70,9 +70,11 @@ describe.each(databaseBackends())("a fan paying by card (database: %s)", (_backe
   it("clicks Pay by card on the event page, pays in test mode and sees the ticket ready", async () => {
     const page = await newPage();
     await startCardCheckout(page, "fan@example.com");
+    await page.screenshot({ path: path.join("test-results", `test-checkout-${backend}.png`), fullPage: true });
     await fillCard(page, "4242 4242 4242 4242");
     await page.waitForURL(/\/orders\/[0-9a-f-]{36}\?session_id=cs_test_/);
     await page.getByRole("heading", { name: "Your ticket is ready" }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join("test-results", `order-ready-${backend}.png`), fullPage: true });
     const tickets = page.getByRole("list", { name: "Ticket numbers" }).getByRole("listitem");
     expect(await tickets.count()).toBe(2);
     const first = BigInt((await tickets.first().innerText()).match(/#(\d+)/)![1]!);

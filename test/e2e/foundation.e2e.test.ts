@@ -15,7 +15,7 @@ import { startApp, type AppInstance } from "../support/processes";
 const FAN = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
 
 /** On the embedded defaults (PGlite), and again on a fresh database of the real PostgreSQL when DATABASE_URL is set. */
-describe.each(databaseBackends())("a visitor on the embedded defaults (database: %s)", (_backend, createDatabase) => {
+describe.each(databaseBackends())("a visitor on the embedded defaults (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
   let appEnv: Record<string, string>;
   let dataDir: string;
@@ -56,6 +56,32 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
     return page;
   }
 
+  it("on a phone screen, the home and event pages fit the width and keep their main actions in reach", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    for (const [url, name] of [[app.url, "home"], [`${app.url}/events/aurora-nights-demo`, "event"]] as const) {
+      await page.goto(url);
+      await page.getByRole("heading", { level: 1 }).waitFor();
+      // Nothing wider than the screen: no sideways scrolling on a phone.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} page is ${overflow}px wider than the screen`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: path.join("test-results", `${name}-phone-${backend}.png`), fullPage: true });
+    }
+    // Each tier's "Pay with wallet" button is whole on screen (not cut off by the tier table).
+    for (const tier of ["General Admission", "VIP"]) {
+      const pay = (await page.getByRole("button", { name: `Pay with wallet: ${tier}` }).boundingBox())!;
+      expect(pay.x).toBeGreaterThanOrEqual(0);
+      expect(pay.x + pay.width, `${tier}: Pay with wallet ends at ${pay.x + pay.width}px`).toBeLessThanOrEqual(390);
+    }
+    const payByCard = page.getByRole("region", { name: "Pay by card" }).getByRole("button", { name: /Pay by card/ });
+    await payByCard.scrollIntoViewIfNeeded();
+    const box = (await payByCard.boundingBox())!;
+    expect(box.width).toBeGreaterThanOrEqual(300); // a full-width, thumb-sized button
+    expect(box.height).toBeGreaterThanOrEqual(40);
+    await context.close();
+  });
+
   it("sees the seeded event on the home page and opens it", async () => {
     const page = await newPage();
     await page.goto(app.url);
@@ -66,10 +92,12 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
     const card = events.first();
     await expect(card.textContent()).resolves.toMatch(/Aurora Nights.*Harbour Hall, Lisbon.*From \$45\.00 · 550 left/s);
     expect(await page.getByText("Test mode").isVisible()).toBe(true);
+    await page.screenshot({ path: path.join("test-results", `home-${backend}.png`), fullPage: true });
 
     await card.getByRole("link").click();
     await page.waitForURL(/\/events\/aurora-nights-demo$/);
     await page.getByRole("heading", { level: 1, name: /Aurora Nights/ }).waitFor();
+    await page.screenshot({ path: path.join("test-results", `event-${backend}.png`), fullPage: true });
     const rows = page.getByRole("table").getByRole("row");
     expect(await rows.count()).toBe(3);
     expect(await rows.nth(1).innerText()).toMatch(/General Admission\s+\$45\.00\s*180 ETH\s+500 of 500/);
