@@ -549,6 +549,16 @@ describe.each(databaseBackends())("bad input changes nothing and never answers 5
     const chainBefore = await chainState();
     const live = { chainId: 31337, ticket: ctx.ticket, tokenId: ctx.fanToken, holder: getAddress(FAN.address), window: passWindow() };
     ctx.freshPass = encodeDoorPass(live, await FAN.signTypedData(doorPassTypedData(live)));
+    // The documents carry the security headers, and every inline script carries this response's nonce.
+    const home = await fetch(`${url}/`);
+    const csp = home.headers.get("content-security-policy") ?? "";
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(home.headers.get("x-content-type-options")).toBe("nosniff");
+    const scripts = [...(await home.text()).matchAll(/<script(?![^>]*\bsrc=)([^>]*)>/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(1);
+    for (const attributes of scripts) expect(attributes).toContain(`nonce="${nonce}"`);
     const failures: string[] = [];
     let count = 0;
     for (const [file, build] of Object.entries(TABLE)) {
