@@ -15,6 +15,7 @@ import {
 import { ConnectWallet } from "~/components/ConnectWallet";
 import { UserMenu } from "~/components/UserMenu";
 import { publicEnv } from "~/env.server";
+import { useNonce } from "~/lib/nonce";
 import { commitSession, getUser } from "~/services/session.server";
 import stylesheet from "~/tailwind.css?url";
 
@@ -38,6 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export type RootData = { ENV: ReturnType<typeof publicEnv>; user: { email: string | null; walletAddress: string | null; displayName: string; role?: string } | null };
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en" className="h-full">
       <head>
@@ -48,8 +50,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body className="min-h-full bg-zinc-50 text-zinc-900 antialiased">
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
@@ -82,6 +84,7 @@ function Header() {
 
 export default function App() {
   const { ENV } = useLoaderData<RootData>();
+  const nonce = useNonce();
   return (
     <>
       <Header />
@@ -94,6 +97,7 @@ export default function App() {
         <Outlet />
       </main>
       <script
+        nonce={nonce}
         // The browser's share of the configuration (no secrets): chain id, local RPC URL, WalletConnect id.
         dangerouslySetInnerHTML={{ __html: `window.ENV = ${JSON.stringify(ENV).replace(/</g, "\\u003c")}` }}
       />
@@ -108,7 +112,7 @@ export function ErrorBoundary() {
     : error.status === 404
       ? "Page not found"
       : `Error ${error.status}${error.statusText ? ` — ${error.statusText}` : ""}`;
-  const detail = isRouteErrorResponse(error) ? (typeof error.data === "string" ? error.data : error.data?.message) : null;
+  const detail = isRouteErrorResponse(error) ? (typeof error.data === "string" ? error.data : (error.data?.message ?? error.data?.error)) : null;
   return (
     <>
       <Header />

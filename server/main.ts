@@ -202,9 +202,12 @@ async function shutdownQuietly() {
   cleanups.length = 0;
 }
 
-/** What loaders and actions get as `context`: the client's address, for per-IP rate limits. */
-function getLoadContext(req: { ip?: string }) {
-  return { clientIp: req.ip ?? "unknown" };
+/**
+ * What loaders and actions get as `context`: the client's address (per-IP rate limits) and this response's
+ * Content-Security-Policy nonce (app/entry.server.tsx puts it on the inline scripts).
+ */
+function getLoadContext(req: { ip?: string }, res: { locals: Record<string, unknown> }) {
+  return { clientIp: req.ip ?? "unknown", cspNonce: typeof res.locals.cspNonce === "string" ? res.locals.cspNonce : "" };
 }
 
 async function serve(): Promise<Server> {
@@ -215,6 +218,11 @@ async function serve(): Promise<Server> {
   app.disable("x-powered-by");
   const { observability } = await import("./http-observability");
   app.use(observability());
+  // Security headers (CSP with a per-request nonce, HSTS on HTTPS, ...) and the cross-site request guard.
+  const { securityHeaders } = await import("./security-headers");
+  const { csrfProtection } = await import("./csrf");
+  app.use(securityHeaders({ dev }));
+  app.use(csrfProtection());
   app.use(compression());
 
   if (dev) {

@@ -300,7 +300,7 @@ function Actions(props: FractionWalletProps & { account: Address }) {
             };
             steps.setStatus({ tone: "pending", title: "Sign the listing in your wallet", detail: "Signing is free; nothing moves until a buyer pays." });
             const signature = await steps.signTypedDataAsync({ account, ...orderTypedData(order, props.chainId, marketplace) });
-            const response = await fetch(`/fractions/${task.fractionId}`, {
+            const response = await fetch(`/fractions/${task.fractionId}/listings`, {
               method: "POST",
               headers: { "content-type": "application/json", accept: "application/json" },
               body: JSON.stringify({ intent: "list", order: Object.fromEntries(Object.entries(order).map(([k, v]) => [k, String(v)])), signature }),

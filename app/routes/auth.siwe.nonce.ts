@@ -10,3 +10,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
   const nonce = await issueNonce(await getDb());
   return Response.json({ nonce }, { headers: { "Cache-Control": "no-store" } });
 }
+
+/** Anything but GET: 405 with a message (Remix's default for a route without an action is a bare 405). */
+export async function action() {
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { allow: "GET" } });
+}

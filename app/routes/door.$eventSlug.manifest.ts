@@ -11,3 +11,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { event } = await requireDoor(request, params.eventSlug);
   return Response.json(await eventManifest(await getDb(), event), { headers: { "Cache-Control": "private, no-store" } });
 }
+
+/** Anything but GET: 405 with a message (Remix's default for a route without an action is a bare 405). */
+export async function action() {
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { allow: "GET" } });
+}

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import type { Address } from "viem";
@@ -11,11 +11,9 @@ import { weiToCents } from "~/lib/prices";
 import { currentDeployment, publicClient, viemChain } from "~/services/chain.server";
 import {
   capPerShare,
-  createShareListing,
   faceValue,
   fractionHolders,
   getFraction,
-  ListingError,
   openShareListings,
   reconcileShareListings,
 } from "~/services/fractions.server";
@@ -89,33 +87,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     rate: fresh ? { answer: fresh.answer, decimals: fresh.decimals } : null,
     indexedBlock: cursor,
   };
-}
-
-const ListBody = z.object({ intent: z.literal("list"), order: z.unknown(), signature: z.unknown() });
-
-export async function action({ request, params }: ActionFunctionArgs) {
-  const id = Id.safeParse(params.id ?? "");
-  if (!id.success) return Response.json({ error: "This shares address is not valid." }, { status: 404 });
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    return Response.json({ error: "Send the listing as JSON." }, { status: 400 });
-  }
-  const parsed = ListBody.safeParse(body);
-  if (!parsed.success) return Response.json({ error: 'Unknown request: expected { intent: "list", order, signature }.' }, { status: 400 });
-  const { deployment, chainId } = platform();
-  try {
-    const { hash } = await createShareListing(
-      { db: await getDb(), client: publicClient(), chainId, marketplace: deployment.marketplace, fractions: deployment.fractions },
-      id.data,
-      { order: parsed.data.order, signature: parsed.data.signature },
-    );
-    return Response.json({ hash }, { status: 201 });
-  } catch (error) {
-    if (error instanceof ListingError) return Response.json({ error: error.message }, { status: error.status });
-    throw error;
-  }
 }
 
 const STATE_BADGE: Record<FractionState, string> = {

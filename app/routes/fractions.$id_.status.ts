@@ -16,3 +16,8 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const fraction = await getFraction(await getDb(), CHAINS[env().chain].id, deployment.fractions, id);
   return Response.json({ indexed: fraction !== null, state: fraction?.state ?? null }, { headers: { "cache-control": "no-store" } });
 }
+
+/** Anything but GET: 405 with a message (Remix's default for a route without an action is a bare 405). */
+export async function action() {
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { allow: "GET" } });
+}

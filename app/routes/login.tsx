@@ -9,6 +9,7 @@ import { clientIp, hit, LIMITS, waitMessage } from "~/services/rate-limits.serve
 import { getUser } from "~/services/session.server";
 import { appOrigin } from "~/services/siwe.server";
 import { getDb } from "../../db/client.server";
+import { readForm } from "~/services/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in — TicketChain" }];
 
@@ -36,7 +37,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 type ActionData = { ok: true; email: string } | { ok: false; fieldError?: string; formError?: string; email?: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = LoginSchema.safeParse({ email: form.get("email") ?? undefined });
   if (!parsed.success) {
     return Response.json({ ok: false, fieldError: parsed.error.issues[0]!.message, email: String(form.get("email") ?? "") } satisfies ActionData, { status: 400 });

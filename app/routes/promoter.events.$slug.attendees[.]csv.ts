@@ -22,3 +22,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
   });
 }
+
+/** Anything but GET: 405 with a message (Remix's default for a route without an action is a bare 405). */
+export async function action() {
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { allow: "GET" } });
+}

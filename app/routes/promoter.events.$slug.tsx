@@ -23,6 +23,7 @@ import {
 } from "~/services/promoter.server";
 import { requireUser } from "~/services/session.server";
 import { getDb } from "../../db/client.server";
+import { readForm } from "~/services/forms.server";
 
 /** Chain writes (wagmi + RainbowKit) load after hydration, in their own chunk. */
 const ChainAction = lazy(() => import("~/components/promoter/ChainAction.client"));
@@ -89,7 +90,7 @@ const Intent = z.discriminatedUnion("intent", [
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { db, event } = await load(request, params.slug);
-  const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = Intent.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return Response.json({ error: "Unknown action." }, { status: 400 });
   try {
     if (parsed.data.intent === "publish-submitted") {

@@ -7,6 +7,7 @@ import { canCreateEvents, chainContext } from "~/services/promoter-context.serve
 import { createDraft, PromoterError } from "~/services/promoter.server";
 import { requireRole } from "~/services/session.server";
 import { getDb } from "../../db/client.server";
+import { readForm } from "~/services/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "New event — TicketChain" }];
 
@@ -18,7 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "promoter");
-  const values = eventFormValues(await request.formData());
+  const values = eventFormValues(await readForm(request));
   const parsed = parseEventForm(values);
   if (!parsed.ok) return Response.json({ errors: parsed.errors, values, formError: "Check the highlighted fields." }, { status: 400 });
   const ctx = await chainContext();

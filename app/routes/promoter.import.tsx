@@ -6,6 +6,7 @@ import { env } from "~/env.server";
 import { chainContext } from "~/services/promoter-context.server";
 import { requireRole } from "~/services/session.server";
 import { eventFromPastedJson, fetchDiscoveryEvent, TicketmasterError, type ImportedEvent } from "~/services/ticketmaster.server";
+import { readForm } from "~/services/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Import from Ticketmaster — TicketChain" }];
 
@@ -38,7 +39,7 @@ function toDefaults(event: ImportedEvent): EditorDefaults {
 
 export async function action({ request }: ActionFunctionArgs) {
   await requireRole(request, "promoter");
-  const form = await request.formData();
+  const form = await readForm(request);
   const source = String(form.get("source") ?? "").trim();
   if (!source) return Response.json({ error: "Paste the event's JSON or enter its id." }, { status: 400 });
   try {

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { createListing, resaleResponse, ResaleError } from "~/services/resale.server";
+import { hit, LIMITS, tooManyRequests } from "~/services/rate-limits.server";
 import { requireUser } from "~/services/session.server";
 import { getDb } from "../../db/client.server";
 
@@ -12,6 +13,8 @@ import { getDb } from "../../db/client.server";
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return Response.json({ error: "Use POST." }, { status: 405 });
   const user = await requireUser(request);
+  const wait = await hit(LIMITS.listing, user.id);
+  if (wait !== null) return tooManyRequests(wait);
   return resaleResponse(async () => {
     const body = await request.json().catch(() => {
       throw new ResaleError(400, "Send the order and signature as JSON.");

@@ -22,3 +22,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     return resaleQuote(getAddress(q.data.contract), BigInt(q.data.tokenId));
   });
 }
+
+/** Anything but GET: 405 with a message (Remix's default for a route without an action is a bare 405). */
+export async function action() {
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { allow: "GET" } });
+}

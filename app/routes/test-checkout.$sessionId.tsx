@@ -4,6 +4,7 @@ import { publicEnv } from "~/env.server";
 import { formatCents } from "~/lib/format";
 import { doubleOptions } from "~/services/payments.server";
 import { hostedCheckout, payHostedCheckout } from "~/services/stripe-double/double.server";
+import { readForm } from "~/services/forms.server";
 import { getDbHandle } from "../../db/client.server";
 
 /**
@@ -30,7 +31,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const checkout = await find(params);
-  const form = await request.formData();
+  const form = await readForm(request);
   const text = (name: string) => String(form.get(name) ?? "");
   const result = await payHostedCheckout(
     (await getDbHandle()).db,

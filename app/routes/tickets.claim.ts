@@ -3,7 +3,7 @@ import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { MAX_CLAIM } from "~/lib/tickets";
 import { ClaimError, claimTickets } from "~/services/claim.server";
-import { hit, LIMITS, waitMessage } from "~/services/rate-limits.server";
+import { hit, LIMITS, tooManyRequests } from "~/services/rate-limits.server";
 import { commitSession, requireUser } from "~/services/session.server";
 import { getDbHandle } from "../../db/client.server";
 
@@ -55,7 +55,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) return reply({ error: parsed.error.issues[0]!.message }, 400);
 
   const wait = await hit(LIMITS.claim, user.id);
-  if (wait !== null) return reply({ error: waitMessage(wait) }, 429);
+  if (wait !== null) return tooManyRequests(wait, {}, headers);
 
   const { to, tickets, all } = parsed.data;
   const refs = all

@@ -3,7 +3,7 @@ import { getAddress } from "viem";
 import { doorPassTypedData, encodeDoorPass, passExpiresAt, passWindow, PASS_WINDOW_SECONDS, type DoorPass } from "~/lib/door-pass";
 import { CHAINS, env } from "~/env.server";
 import { DOOR_LIMITS } from "~/services/door-http.server";
-import { hit, waitMessage } from "~/services/rate-limits.server";
+import { hit, tooManyRequests } from "~/services/rate-limits.server";
 import { requireUser } from "~/services/session.server";
 import { ticket as indexedTicket } from "~/services/tickets.server";
 import { embeddedAccount, embeddedWalletAddress } from "~/services/wallets.server";
@@ -21,7 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const match = /^(0x[0-9a-fA-F]{40}):([1-9]\d{0,76})$/.exec(name);
   if (!match) return Response.json({ error: "Name the ticket as <contract>:<tokenId>." }, { status: 400 });
   const wait = await hit(DOOR_LIMITS.pass, user.id);
-  if (wait !== null) return Response.json({ error: waitMessage(wait) }, { status: 429 });
+  if (wait !== null) return tooManyRequests(wait);
   const db = await getDb();
   const chainId = CHAINS[env().chain].id;
   const embedded = await embeddedWalletAddress(db, user.id);
@@ -42,4 +42,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     },
     { headers: { "Cache-Control": "private, no-store" } },
   );
+}
+
+/** Anything but GET: 405 with a message (Remix's default for a route without an action is a bare 405). */
+export async function action() {
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { allow: "GET" } });
 }

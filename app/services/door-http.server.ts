@@ -1,6 +1,6 @@
 import { getDb } from "../../db/client.server";
 import { doorEventBySlug, type DoorEvent } from "./door.server";
-import { clientIp, hit, waitMessage } from "./rate-limits.server";
+import { clientIp, hit, tooManyRequests, waitMessage } from "./rate-limits.server";
 import { requireScanner, type SessionUser } from "./session.server";
 
 /** Velocity limits of the door (Redis-backed when REDIS_URL is set, so every app server counts together). */
@@ -25,5 +25,5 @@ export async function requireDoor(request: Request, slug: string | undefined): P
 export async function scanLimit(user: SessionUser, context: unknown): Promise<Response | null> {
   const wait = (await hit(DOOR_LIMITS.scanUser, user.id)) ?? (await hit(DOOR_LIMITS.scanIp, clientIp(context)));
   if (wait === null) return null;
-  return Response.json({ ok: false, reason: `Scanning too fast: ${waitMessage(wait).replace("Too many attempts: ", "")}`, error: waitMessage(wait) }, { status: 429 });
+  return tooManyRequests(wait, { ok: false, reason: `Scanning too fast: ${waitMessage(wait).replace("Too many attempts: ", "")}` });
 }

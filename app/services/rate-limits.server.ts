@@ -2,7 +2,7 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { cache, consume, createRateLimiter, type RateLimit } from "./cache.server";
 
 /**
- * The rate limits of sign-in and claims, on the shared cache backend (Redis when REDIS_URL is set, so
+ * The rate limits of sign-in, claims, card checkouts and listings, on the shared cache backend (Redis when REDIS_URL is set, so
  * every app server counts together). A limit answers 429 with the seconds to wait.
  */
 export const LIMITS = {
@@ -14,6 +14,12 @@ export const LIMITS = {
   siweNonce: { name: "siwe-nonce", points: 30, durationSec: 60 },
   /** claim requests per user (each one costs the platform gas) */
   claim: { name: "claim", points: 10, durationSec: 60 * 60 },
+  /** card checkouts started per signed-in account (each one holds seats for 30 minutes) */
+  purchaseUser: { name: "purchase-user", points: 10, durationSec: 10 * 60 },
+  /** card checkouts started per client IP (signed in or not; a box office may share one address) */
+  purchaseIp: { name: "purchase-ip", points: 30, durationSec: 10 * 60 },
+  /** resale and share listings created per account (each one is checked against the chain) */
+  listing: { name: "listing", points: 20, durationSec: 10 * 60 },
 } satisfies Record<string, RateLimit>;
 
 const GLOBAL_KEY = Symbol.for("ticketchain.authLimiters");
@@ -38,6 +44,13 @@ export async function hit(limit: RateLimit, key: string): Promise<number | null>
 /** Tests: forget the limiters (e.g. after switching the cache backend). */
 export function resetLimiters() {
   delete (globalThis as GlobalWithLimiters)[GLOBAL_KEY];
+}
+
+/** A 429 JSON answer `{ error, ...extra }` with Retry-After (seconds). */
+export function tooManyRequests(seconds: number, extra: Record<string, unknown> = {}, headers?: HeadersInit): Response {
+  const all = new Headers(headers);
+  all.set("Retry-After", String(seconds));
+  return Response.json({ error: waitMessage(seconds), ...extra }, { status: 429, headers: all });
 }
 
 export function waitMessage(seconds: number): string {
