@@ -75,3 +75,33 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
   );
   return results;
 }
+
+/**
+ * The whole product (server/main.ts on the production build, embedded defaults) on free ports, like
+ * test/support/processes.ts startApp but with a start-up allowance for a loaded machine (Ignition deploys
+ * the platform on the first start).
+ */
+export async function startProductionApp(dataDir: string, extraEnv: Record<string, string> = {}) {
+  const { freePort, startScript } = await import("../test/support/processes");
+  const [port, chainPort] = [await freePort(), await freePort()];
+  const app = await startScript("server/main.ts", {
+    env: { PORT: String(port), HOST: "127.0.0.1", LOCAL_CHAIN_PORT: String(chainPort), DATA_DIR: dataDir, NODE_ENV: "production", ...extraEnv },
+    ready: /is running at http/,
+    timeoutMs: 900_000,
+  });
+  // Keep draining its output (request logs) without piling it up in this process, which also runs the load.
+  for (const stream of [app.child.stdout!, app.child.stderr!]) {
+    stream.removeAllListeners("data");
+    stream.resume();
+  }
+  return Object.assign(app, { url: `http://127.0.0.1:${port}` });
+}
+
+/** `remix vite:build` (the app's production build), unless --no-build. */
+export async function buildApp(): Promise<void> {
+  if (hasFlag("no-build")) return;
+  const { startScript } = await import("../test/support/processes");
+  console.error("[bench] building the app (remix vite:build)…");
+  const build = await startScript("node_modules/@remix-run/dev/dist/cli.js", { env: {}, args: ["vite:build", "--logLevel", "error"] });
+  if ((await build.exited) !== 0) throw new Error(`build failed:\n${build.output()}`);
+}
