@@ -8,11 +8,11 @@ import { z } from "zod";
 import { CHAINS, env } from "~/env.server";
 import { formatCents, formatEventDate, formatWei } from "~/lib/format";
 import { weiToCents } from "~/lib/prices";
-import { getEventBySlug } from "~/services/catalog.server";
+import { publicEvent } from "~/services/catalog.server";
 import { viemChain } from "~/services/chain.server";
 import { coinPrice, isStale, onChainTierPrices } from "~/services/prices.server";
-import { indexedBlock, tierAvailability } from "~/services/tickets.server";
-import { openListings } from "~/services/resale.server";
+import { indexedBlock } from "~/services/tickets.server";
+import { listingsForEventPage } from "~/services/resale.server";
 import { getDb } from "../../db/client.server";
 import { ResaleSection } from "~/components/ResaleSection";
 
@@ -28,31 +28,30 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ params }: LoaderFunctionArgs) {
   const slug = Slug.safeParse(params.slug ?? "");
   if (!slug.success) throw new Response("This event address is not valid.", { status: 404 });
-  const event = await getEventBySlug(slug.data);
+  // Event, tiers and seats left from the database through the shared cache (publicEvent); no chain read per request.
+  const event = await publicEvent(slug.data);
   if (!event) throw new Response("We could not find this event.", { status: 404 });
   const chain = viemChain();
   const contract = event.contractAddress as Address | null;
-  const [availability, price, onChainPrices, cursor, resale] = await Promise.all([
-    tierAvailability(event.id),
+  const [price, onChainPrices, cursor, resale] = await Promise.all([
     coinPrice(),
     contract ? onChainTierPrices(contract, event.tiers.length) : Promise.resolve(null),
     indexedBlock(event.chainId),
-    // Resale listings are checked on chain before they are shown; without the chain there is nothing safe to show.
+    // Resale listings from the database and the indexer (cached a few seconds); a buyer's fill is checked on chain.
     getDb()
-      .then((db) => openListings(db, event.id))
+      .then((db) => listingsForEventPage(db, event.id, event.chainId))
       .catch(() => null),
   ]);
   const fresh = price && !isStale(price) ? price : null;
   const tiers = event.tiers.map((tier) => {
     // The wallet pays the contract's face value; the copy in the database is the fallback when the chain is unreachable.
     const priceWei = onChainPrices?.[tier.position] ?? tier.priceWei;
-    const seats = availability.get(tier.position);
     return {
       id: tier.id,
       position: tier.position,
       name: tier.name,
       supply: tier.supply,
-      remaining: seats?.remaining ?? tier.remaining,
+      remaining: tier.remaining,
       priceWei,
       // Fiat: converted from the on-chain price at the feed's rate; the promoter's list price when no fresh rate.
       priceCents: fresh ? Number(weiToCents(BigInt(priceWei), BigInt(fresh.answer), fresh.decimals)) : tier.priceCents,
@@ -60,7 +59,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
       listPriceCents: tier.priceCents,
     };
   });
-  const salesOpen = event.status === "published" && Boolean(contract) && new Date(event.startsAt).getTime() > Date.now();
+  const salesOpen = event.salesOpen && new Date(event.startsAt).getTime() > Date.now();
   return {
     event: { ...event, tiers: undefined },
     tiers,

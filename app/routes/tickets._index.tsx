@@ -32,9 +32,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const db = await getDb();
   const mine = await listMyTickets(db, user);
-  // Open resale listings of the fan's own wallet (checked on chain; none shown when the chain is unreachable).
-  const listed = user.walletAddress ? await listingsOfSellers(db, [user.walletAddress]).catch(() => []) : [];
   const chain = viemChain();
+  // Open resale listings of the fan's own wallet, from the database and the indexer (a buyer's fill is checked on chain).
+  const listed = user.walletAddress ? await listingsOfSellers(db, [user.walletAddress], chain.id) : [];
   const cancelled = mine.tickets.filter((t) => t.status === "refundable" || t.status === "refunded");
   const deployment = currentDeployment();
   const price = await coinPrice();

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../../db/client.server";
+import { cache } from "./cache.server";
 import { events, ticketTiers } from "../../db/schema";
 
 /** Read side of the event catalogue: explicit columns, one query per table (no N+1). */
@@ -155,4 +156,72 @@ export async function getEventBySlug(slug: string) {
     remaining: t.supply - t.sold,
   }));
   return { ...row, startsAt: row.startsAt.toISOString(), tiers };
+}
+
+/** How long an event's public view (event, tiers, seats left) is reused from the shared cache. */
+export const EVENT_CACHE_MS = 2_000;
+const eventKey = (slug: string) => `event-view:${slug}`;
+
+export interface PublicTier {
+  id: string;
+  position: number;
+  name: string;
+  /** card price (the promoter's list price), integer cents */
+  priceCents: number;
+  /** face value on chain, integer wei as a decimal string */
+  priceWei: string;
+  supply: number;
+  /** seats neither sold nor held by a checkout */
+  remaining: number;
+}
+
+export interface PublicEvent {
+  id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+  venue: string;
+  city: string;
+  startsAt: string;
+  imageUrl: string | null;
+  status: "published" | "cancelled";
+  chainId: number;
+  contractAddress: string | null;
+  onChainId: string | null;
+  tiers: PublicTier[];
+  salesOpen: boolean;
+}
+
+/**
+ * An event's public view from the database (two queries: event, tiers), cached for EVENT_CACHE_MS in the
+ * shared cache (Redis when REDIS_URL is set). Seats left = supply − sold − reserved; a checkout's
+ * reservation drops the entry at once (invalidateEvent), other changes show within EVENT_CACHE_MS. The
+ * checkout never trusts this view: the reservation's conditional UPDATE is the guard against overselling.
+ */
+export async function publicEvent(slug: string): Promise<PublicEvent | null> {
+  const c = await cache();
+  return c.wrap(eventKey(slug), EVENT_CACHE_MS, async () => {
+    const db = await getDb();
+    const [row] = await db
+      .select({ ...eventColumns, description: events.description, chainId: events.chainId, contractAddress: events.contractAddress, onChainId: events.onChainId })
+      .from(events)
+      .where(eq(events.slug, slug));
+    if (!row || row.status === "draft") return null;
+    const tiers = (await tiersOf([row.id])).map((t) => ({
+      id: t.id,
+      position: t.position,
+      name: t.name,
+      priceCents: t.priceCents,
+      priceWei: t.priceWei,
+      supply: t.supply,
+      remaining: Math.max(0, t.supply - t.sold - t.reserved),
+    }));
+    const salesOpen = row.status === "published" && Boolean(row.contractAddress) && row.startsAt.getTime() > Date.now();
+    return { ...row, status: row.status as "published" | "cancelled", startsAt: row.startsAt.toISOString(), tiers, salesOpen };
+  });
+}
+
+/** Drops an event's cached public view (after seats were reserved or released). */
+export async function invalidateEvent(slug: string): Promise<void> {
+  await (await cache()).del(eventKey(slug));
 }

@@ -36,6 +36,9 @@ import { serverAccount, withSigner } from "./signer.server";
  * decoded from a revert) cancels the authorizations and voids the orders.
  */
 
+/** PaymentIntent captures in flight at once (captureMinted). */
+export const CAPTURE_CONCURRENCY = 8;
+
 export const PERMANENT_REVERTS = ["TicketSoldOut", "TicketEventCancelled", "TicketSalesClosed", "TicketUnknownTier"] as const;
 
 const REASONS: Record<(typeof PERMANENT_REVERTS)[number], string> = {
@@ -409,23 +412,34 @@ export class MintWorker {
       .limit(100);
     if (!minted.length) return;
     const stripe = await this.options.stripe();
-    for (const order of minted) {
-      if (!order.pi) continue;
-      let paid = false;
-      let problem: string | null = null;
-      try {
-        await stripe.paymentIntents.capture(order.pi, {}, { idempotencyKey: `capture:${order.id}` });
-        paid = true;
-      } catch (error) {
-        const e = error as Stripe.errors.StripeError;
-        if (e.type === "StripeInvalidRequestError" && /status of succeeded/.test(e.message)) paid = true;
-        else problem = `capture failed: ${e.message}`;
+    // Captures are independent (idempotency key per order, conditional update): CAPTURE_CONCURRENCY at a
+    // time, so a sale's thousand captures do not hold up the next mint batch one API round trip each.
+    let next = 0;
+    const captureNext = async (): Promise<void> => {
+      while (next < minted.length) {
+        const order = minted[next++]!;
+        await this.captureOne(stripe, order);
       }
-      await this.db
-        .update(orders)
-        .set(paid ? { status: "paid", failureReason: null, updatedAt: new Date() } : { failureReason: problem, updatedAt: new Date() })
-        .where(and(eq(orders.id, order.id), eq(orders.status, "minted")));
-      if (problem) this.log(`order ${order.id}: ${problem}`);
+    };
+    await Promise.all(Array.from({ length: Math.min(CAPTURE_CONCURRENCY, minted.length) }, captureNext));
+  }
+
+  private async captureOne(stripe: Stripe, order: { id: string; pi: string | null }): Promise<void> {
+    if (!order.pi) return;
+    let paid = false;
+    let problem: string | null = null;
+    try {
+      await stripe.paymentIntents.capture(order.pi, {}, { idempotencyKey: `capture:${order.id}` });
+      paid = true;
+    } catch (error) {
+      const e = error as Stripe.errors.StripeError;
+      if (e.type === "StripeInvalidRequestError" && /status of succeeded/.test(e.message)) paid = true;
+      else problem = `capture failed: ${e.message}`;
     }
+    await this.db
+      .update(orders)
+      .set(paid ? { status: "paid", failureReason: null, updatedAt: new Date() } : { failureReason: problem, updatedAt: new Date() })
+      .where(and(eq(orders.id, order.id), eq(orders.status, "minted")));
+    if (problem) this.log(`order ${order.id}: ${problem}`);
   }
 }

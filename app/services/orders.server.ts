@@ -3,6 +3,7 @@ import type PgBoss from "pg-boss";
 import type Stripe from "stripe";
 import { RESERVATION_MINUTES, type CheckoutInput } from "~/lib/checkout";
 import type { Db } from "../../db/client.server";
+import { invalidateEvent } from "./catalog.server";
 import { events, orders, stripeEvents, ticketTiers } from "../../db/schema";
 import { MIN_EXPIRY_SECONDS } from "./stripe-double/double.server";
 import { enqueueMint } from "./queue.server";
@@ -106,6 +107,8 @@ export async function startCheckout(
   if (!order) {
     throw new CheckoutError(409, `Sold out: fewer than ${quantity} ${tier.name} ticket${quantity === 1 ? " is" : "s are"} left.`, "sold_out");
   }
+  // Seats left changed: the event's cached public view (event page, /api/events/:slug) is dropped.
+  await invalidateEvent(tier.eventSlug).catch(() => {});
 
   const base = options.publicUrl.replace(/\/$/, "");
   let session: Stripe.Checkout.Session;

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { getAddress, isAddressEqual, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
@@ -6,6 +6,7 @@ import { hashOrder, NATIVE_CURRENCY, orderTypedData, type Order } from "~/lib/or
 import type { Db } from "../../db/client.server";
 import { events, listings, tickets, ticketTiers } from "../../db/schema";
 import type { SessionUser } from "./session.server";
+import { cache } from "./cache.server";
 import { currentDeployment, publicClient } from "./chain.server";
 
 /**
@@ -326,14 +327,51 @@ export async function openListings(db: Db, eventId: string, limit = 50): Promise
   return out;
 }
 
-/** Open listings by these sellers (a fan's own wallet), keyed by "contract:tokenId". */
-export async function listingsOfSellers(db: Db, sellers: string[]) {
+/** How long the event page's listings and the listings reconciliation are reused. */
+export const LISTINGS_CACHE_MS = 5_000;
+
+/** reconcileListings at most once per LISTINGS_CACHE_MS per chain (it is four UPDATEs over chain_logs). */
+async function reconcileThrottled(db: Db, chainId: number) {
+  const c = await cache();
+  await c.wrap(`listings-reconciled:${chainId}`, LISTINGS_CACHE_MS, async () => {
+    await reconcileListings(db, chainId);
+    return true;
+  });
+}
+
+/**
+ * Open listings for display, from the database only: closed by the indexer's logs (reconcileListings) and
+ * kept only while the indexer says the seller still owns the ticket. No chain read per listing; a buyer's
+ * fill is still checked on chain (listingForFill).
+ */
+async function indexedOpenListings(db: Db, where: SQL, limit: number) {
+  return db
+    .select({ listing: listings, tierName: ticketTiers.name })
+    .from(listings)
+    .innerJoin(tickets, and(eq(tickets.chainId, listings.chainId), eq(tickets.contractAddress, listings.contractAddress), eq(tickets.tokenId, listings.tokenId)))
+    .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, listings.eventId), eq(ticketTiers.position, tickets.tierPosition)))
+    .where(and(where, eq(listings.status, "open"), eq(tickets.owner, listings.seller), sql`${listings.expiry} > extract(epoch from now())`))
+    .orderBy(asc(sql`${listings.priceWei}`), asc(listings.createdAt))
+    .limit(limit);
+}
+
+/** The event page's resale section: indexed open listings, cached for LISTINGS_CACHE_MS (shared cache). */
+export async function listingsForEventPage(db: Db, eventId: string, chainId: number, limit = 50): Promise<ListingView[]> {
+  const c = await cache();
+  return c.wrap(`event-listings:${eventId}`, LISTINGS_CACHE_MS, async () => {
+    await reconcileThrottled(db, chainId);
+    const rows = await indexedOpenListings(db, eq(listings.eventId, eventId), limit);
+    return rows.map(({ listing, tierName }) => view(listing, tierName));
+  });
+}
+
+/** Open listings by these sellers (a fan's own wallet), from the database and the indexer (no chain reads). */
+export async function listingsOfSellers(db: Db, sellers: string[], chainId?: number) {
   const lower = sellers.map((s) => s.toLowerCase());
   if (!lower.length) return [];
-  const rows = await db.select().from(listings).where(and(inArray(listings.seller, lower), eq(listings.status, "open")));
-  const out: ListingView[] = [];
-  for (const row of rows) if ((await checkListing(db, row)) === "open") out.push(view(row, null));
-  return out;
+  if (chainId !== undefined) await reconcileThrottled(db, chainId);
+  const rows = await indexedOpenListings(db, inArray(listings.seller, lower), 500);
+  return rows.map(({ listing }) => view(listing, null));
 }
 
 /**

@@ -1,0 +1,107 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Helpers shared by the timing benchmarks (sale-day, http, door, page-weight). */
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** `--name value` or `--name=value` from argv. */
+export function flag(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${name}`) return args[i + 1];
+    if (args[i]!.startsWith(`--${name}=`)) return args[i]!.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+export function hasFlag(name: string): boolean {
+  return process.argv.slice(2).some((a) => a === `--${name}`);
+}
+
+export function machine(): string {
+  let cpu = os.cpus()[0]?.model ?? "unknown";
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (match) cpu = match[1]!.trim();
+  } catch {
+    // not Linux: keep os.cpus()
+  }
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(" / ");
+  return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at start ${load} (1 / 5 / 15 min; the machine is shared)`;
+}
+
+export const fmtInt = (n: number | bigint) => (typeof n === "bigint" ? n : BigInt(Math.round(n))).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+export const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function markdownTable(headers: string[], rows: string[][]): string {
+  const align = headers.map((h) => (h.startsWith(">") ? " ---: " : " --- "));
+  const names = headers.map((h) => h.replace(/^>/, ""));
+  return [`| ${names.join(" | ")} |`, `|${align.join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/** Replaces (or appends) the `## <title>` section of BENCHMARKS.md; the other sections are kept. */
+export function writeSection(title: string, body: string): void {
+  const file = path.join(ROOT, "BENCHMARKS.md");
+  const section = `## ${title}\n\n${body.trim()}\n`;
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\n";
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const start = previous.search(new RegExp(`^## ${escaped}$`, "m"));
+  let next: string;
+  if (start < 0) {
+    next = `${previous.trimEnd()}\n\n${section}`;
+  } else {
+    const after = previous.slice(start + 1).search(/^## /m);
+    const end = after < 0 ? previous.length : start + 1 + after;
+    next = `${previous.slice(0, start)}${section}${after < 0 ? "" : `\n${previous.slice(end)}`}`;
+  }
+  writeFileSync(file, next);
+  console.log(`wrote the "## ${title}" section of BENCHMARKS.md`);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * The whole product (server/main.ts on the production build, embedded defaults) on free ports, like
+ * test/support/processes.ts startApp but with a start-up allowance for a loaded machine (Ignition deploys
+ * the platform on the first start).
+ */
+export async function startProductionApp(dataDir: string, extraEnv: Record<string, string> = {}) {
+  const { freePort, startScript } = await import("../test/support/processes");
+  const [port, chainPort] = [await freePort(), await freePort()];
+  const app = await startScript("server/main.ts", {
+    env: { PORT: String(port), HOST: "127.0.0.1", LOCAL_CHAIN_PORT: String(chainPort), DATA_DIR: dataDir, NODE_ENV: "production", ...extraEnv },
+    ready: /is running at http/,
+    timeoutMs: 900_000,
+  });
+  // Keep draining its output (request logs) without piling it up in this process, which also runs the load.
+  for (const stream of [app.child.stdout!, app.child.stderr!]) {
+    stream.removeAllListeners("data");
+    stream.resume();
+  }
+  return Object.assign(app, { url: `http://127.0.0.1:${port}` });
+}
+
+/** `remix vite:build` (the app's production build), unless --no-build. */
+export async function buildApp(): Promise<void> {
+  if (hasFlag("no-build")) return;
+  const { startScript } = await import("../test/support/processes");
+  console.error("[bench] building the app (remix vite:build)…");
+  const build = await startScript("node_modules/@remix-run/dev/dist/cli.js", { env: {}, args: ["vite:build", "--logLevel", "error"] });
+  if ((await build.exited) !== 0) throw new Error(`build failed:\n${build.output()}`);
+}
