@@ -173,6 +173,73 @@ describe.each(databaseBackends())("resale between two fans (database: %s)", (bac
     expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }))).toBe(FRIEND);
   });
 
+  it("fan A lists another ticket; a card buyer without a wallet pays for it in test mode and finds it under My tickets", async () => {
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
+    const ticketContract = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+
+    // Fan A buys ticket #2 with the wallet and lists it (the marketplace is already approved).
+    const a = await newPage(FAN_A);
+    await a.goto(`${app.url}/events/aurora-nights-demo`);
+    await a.getByRole("button", { name: "Pay with wallet: General Admission" }).click();
+    const checkout = a.getByRole("region", { name: "Pay with wallet · General Admission" });
+    await checkout.getByRole("button", { name: "Connect wallet" }).click();
+    await chooseTestWallet(a);
+    await checkout.getByRole("button", { name: "Pay 180 ETH" }).click();
+    await checkout.getByRole("status").getByText("You have 1 ticket: #2").waitFor({ timeout: 30_000 });
+    await signIn(a);
+    await waitForTicket(a, /#2/);
+    await a.getByRole("button", { name: "Sell ticket #2" }).click();
+    const dialog = a.getByRole("dialog", { name: /Sell · ticket #2/ });
+    const connect = dialog.getByRole("button", { name: "Connect wallet" });
+    const sign = dialog.getByRole("button", { name: "Sign and list" });
+    await connect.or(sign).first().waitFor({ timeout: 30_000 });
+    if (await connect.isVisible()) {
+      await connect.click();
+      await chooseTestWallet(a);
+    }
+    await dialog.getByLabel(/Your price/).fill("190");
+    await sign.click({ timeout: 30_000 });
+    await dialog.getByText("Ticket #2 is listed for 190 ETH.").waitFor({ timeout: 30_000 });
+
+    // A card buyer (no wallet) sees the card price (190 ETH at the feed's $0.25 = $47.50, nothing added).
+    const buyer = await (await browser.newContext({ viewport: { width: 1100, height: 1400 } })).newPage();
+    buyer.on("pageerror", (error) => consoleErrors.push(error.message));
+    await buyer.goto(`${app.url}/events/aurora-nights-demo`);
+    const listing = buyer.getByRole("region", { name: "Resale" }).getByTestId("resale-listing").filter({ hasText: "#2" });
+    await listing.getByRole("button", { name: "Pay by card for ticket #2: $47.50" }).click();
+    const form = listing.getByRole("form", { name: "Pay by card · ticket #2" });
+    expect(await form.getByTestId("resale-card-breakdown").innerText()).toMatch(/190 ETH at today's rate = \$47\.50, rounded up to the cent; no card fee/);
+    await form.getByLabel(/Email/).fill("cardfan@example.com");
+    await form.getByRole("button", { name: "Pay $47.50 by card" }).click();
+    await buyer.waitForURL(/\/test-checkout\/cs_test_/);
+    await buyer.getByText("TEST MODE — no real card is charged").waitFor();
+    await buyer.getByLabel("Card number").fill("4242 4242 4242 4242");
+    await buyer.getByLabel("Expiry (MM / YY)").fill("12 / 34");
+    await buyer.getByLabel("CVC").fill("123");
+    await buyer.getByRole("button", { name: "Pay $47.50" }).click();
+    await buyer.waitForURL(/\/resale\/orders\/[0-9a-f-]{36}\?session_id=cs_test_/);
+    await buyer.getByRole("heading", { name: "Ticket #2 is yours" }).waitFor({ timeout: 60_000 });
+    expect(await buyer.getByRole("status").innerText()).toMatch(/Your card has been charged \$47\.50/);
+    await buyer.screenshot({ path: `test-results/resale-card-order-${backend}.png`, fullPage: true });
+    // The listing is gone from the event page; on chain the ticket left A for the buyer's embedded wallet.
+    await buyer.goto(`${app.url}/events/aurora-nights-demo`);
+    expect(await buyer.getByRole("region", { name: "Resale" }).getByTestId("resale-listing").count()).toBe(0);
+    const owner = getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [2n] }));
+    expect(owner).not.toBe(FAN_A);
+
+    // The buyer signs in by email and finds it, kept by TicketChain.
+    await buyer.goto(`${app.url}/login`);
+    await buyer.getByLabel("Email address").fill("cardfan@example.com");
+    await buyer.getByRole("button", { name: "Email me a sign-in link" }).click();
+    await buyer.getByRole("status").getByRole("link", { name: "dev mailbox" }).click();
+    await buyer.getByRole("list", { name: "Mail" }).getByRole("listitem").filter({ hasText: "cardfan@example.com" }).getByRole("link", { name: /\/auth\/email\// }).first().click();
+    await buyer.waitForURL(/\/tickets$/);
+    await waitForTicket(buyer, /#2/);
+    expect(await buyer.getByTestId("ticket").filter({ hasText: "#2" }).innerText()).toMatch(/Aurora Nights[\s\S]*General Admission[\s\S]*Kept by TicketChain/);
+    await buyer.context().close();
+  });
+
   it("logged no browser errors", () => {
     expect(consoleErrors).toEqual([]);
   });
