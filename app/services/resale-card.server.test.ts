@@ -16,11 +16,12 @@ import { freePort } from "../../test/support/processes";
 import { payments, resetPayments } from "./payments.server";
 import { startPayments, type PaymentsRuntime } from "./payments-runtime.server";
 import { ResaleFillWorker } from "./resale-card.server";
+import { cancelEmbeddedListing, listEmbeddedTicket, transferEmbeddedTicket } from "./embedded-resale.server";
 import { createListing } from "./resale.server";
 import { setSecrets } from "./secrets.server";
 import { serverAccount } from "./signer.server";
 import { doubleAccount, payHostedCheckout } from "./stripe-double/double.server";
-import { embeddedWalletAddress } from "./wallets.server";
+import { embeddedWalletAddress, ensureBuyer } from "./wallets.server";
 
 /**
  * Card purchases of resale listings against real contracts on a local Hardhat chain and the Stripe double
@@ -342,6 +343,62 @@ describe.each(databaseBackends())("card resale (database: %s)", (_kind, create) 
     const fills = await client().getContractEvents({ address: chain.deployment.marketplace, abi: marketplaceAbi, eventName: "OrderFilled", args: { orderHash: orderHash as Hex }, fromBlock: 0n });
     expect(fills).toHaveLength(1);
     expect((await orderBySession(sessionId)).txHash).toBe(fills[0]!.transactionHash);
+  });
+
+  /** A fan whose ticket TicketChain keeps (Alice buys one and sends it to the fan's kept wallet). */
+  async function keptTicketFor(email: string) {
+    const kept = await ensureBuyer(handle.db, email);
+    const bought = await send(as(ALICE).writeContract({ address: show, abi: concertTicketAbi, functionName: "buy", args: [0n, 1n], value: PRICE }));
+    const tokenId = parseEventLogs({ abi: concertTicketAbi, logs: bought.logs, eventName: "TicketsPurchased" })[0]!.args.firstTokenId;
+    await send(as(ALICE).writeContract({ address: show, abi: concertTicketAbi, functionName: "transferFrom", args: [ALICE, kept.address, tokenId] }));
+    const user = { id: kept.userId, email, displayName: email, walletAddress: null, role: "fan" as const };
+    return { user, address: kept.address, tokenId };
+  }
+
+  it("one-click listing of a kept ticket: approval and cancel relayed for the kept wallet; a wallet fan fills the listing", async () => {
+    const fan = await keptTicketFor(`kept-${randomBytes(3).toString("hex")}@example.com`);
+    const approved = () => client().readContract({ address: show, abi: concertTicketAbi, functionName: "isApprovedForAll", args: [fan.address, chain.deployment.marketplace] });
+    expect(await approved()).toBe(false);
+    // Above the cap (11 coins): refused before anything is relayed.
+    await expect(listEmbeddedTicket(handle, fan.user, { contract: show, tokenId: fan.tokenId.toString(), priceWei: parseEther("12").toString() })).rejects.toMatchObject({ status: 400 });
+    expect(await approved()).toBe(false);
+    const listed = await listEmbeddedTicket(handle, fan.user, { contract: show, tokenId: fan.tokenId.toString(), priceWei: PRICE.toString() });
+    expect(await approved()).toBe(true);
+    const [row] = await handle.db.select().from(listings).where(eq(listings.id, listed.id));
+    expect(row).toMatchObject({ seller: fan.address.toLowerCase(), status: "open", priceWei: PRICE.toString() });
+    // Cancel (relayed Marketplace.cancel from the kept wallet), then list again and let a wallet fan buy.
+    const cancelled = await cancelEmbeddedListing(handle, fan.user, listed.id);
+    expect(cancelled.status).toBe("cancelled");
+    expect(await client().readContract({ address: chain.deployment.marketplace, abi: marketplaceAbi, functionName: "cancelled", args: [row!.orderHash as Hex] })).toBe(true);
+    const again = await listEmbeddedTicket(handle, fan.user, { contract: show, tokenId: fan.tokenId.toString(), priceWei: PRICE.toString() });
+    const [open] = await handle.db.select().from(listings).where(eq(listings.id, again.id));
+    const order = { seller: fan.address, token: show, tokenId: fan.tokenId, amount: 1n, price: PRICE, currency: NATIVE_CURRENCY, expiry: BigInt(open!.expiry), nonce: BigInt(open!.nonce), salt: BigInt(open!.salt) };
+    await send(as(OTHER).writeContract({ address: chain.deployment.marketplace, abi: marketplaceAbi, functionName: "fill", args: [order, open!.signature as Hex, 1n], value: PRICE }));
+    expect(await ownerOf(fan.tokenId)).toBe(OTHER);
+    // Someone else's listing cannot be cancelled through this account.
+    const stranger = await ensureBuyer(handle.db, `stranger-${randomBytes(3).toString("hex")}@example.com`);
+    await expect(cancelEmbeddedListing(handle, { ...fan.user, id: stranger.userId }, again.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("transfers a kept ticket to a friend's email (their kept wallet) or address; refuses bad input, own email and listed tickets", async () => {
+    const email = `giver-${randomBytes(3).toString("hex")}@example.com`;
+    const fan = await keptTicketFor(email);
+    const ref = { contract: show, tokenId: fan.tokenId.toString() };
+    await expect(transferEmbeddedTicket(handle, fan.user, { ...ref, to: "nobody" })).rejects.toMatchObject({ status: 400 });
+    await expect(transferEmbeddedTicket(handle, fan.user, { ...ref, to: email.toUpperCase() })).rejects.toMatchObject({ status: 400 });
+    const listed = await listEmbeddedTicket(handle, fan.user, { ...ref, priceWei: PRICE.toString() });
+    await expect(transferEmbeddedTicket(handle, fan.user, { ...ref, to: "friend@example.com" })).rejects.toMatchObject({ status: 409 });
+    await cancelEmbeddedListing(handle, fan.user, listed.id);
+    expect(await ownerOf(fan.tokenId)).toBe(fan.address);
+    const friendEmail = `friend-${randomBytes(3).toString("hex")}@example.com`;
+    const sent = await transferEmbeddedTicket(handle, fan.user, { ...ref, to: friendEmail });
+    const friend = await ensureBuyer(handle.db, friendEmail);
+    expect(sent).toMatchObject({ ok: true, to: friend.address, message: `Ticket #${fan.tokenId} was sent to ${friendEmail}.` });
+    expect(await ownerOf(fan.tokenId)).toBe(friend.address);
+    // The friend sends it on to a wallet address.
+    const friendUser = { id: friend.userId, email: friendEmail, displayName: "friend", walletAddress: null, role: "fan" as const };
+    await transferEmbeddedTicket(handle, friendUser, { ...ref, to: OTHER });
+    expect(await ownerOf(fan.tokenId)).toBe(OTHER);
   });
 
   it("answers bad input with 4xx and changes nothing", async () => {
