@@ -240,6 +240,64 @@ describe.each(databaseBackends())("resale between two fans (database: %s)", (bac
     await buyer.context().close();
   });
 
+  it("the card buyer transfers the kept ticket to a friend by email; the friend lists it with one click and a wallet fan buys it", async () => {
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
+    const ticketContract = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+    const signInByEmail = async (page: Page, email: string) => {
+      await page.goto(`${app.url}/login`);
+      await page.getByLabel("Email address").fill(email);
+      await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+      await page.getByRole("status").getByRole("link", { name: "dev mailbox" }).click();
+      await page.getByRole("list", { name: "Mail" }).getByRole("listitem").filter({ hasText: email }).getByRole("link", { name: /\/auth\/email\// }).first().click();
+      await page.waitForURL(/\/tickets$/);
+    };
+
+    // The card buyer of ticket #2 (kept by TicketChain) sends it to a friend's email.
+    const giver = await (await browser.newContext({ viewport: { width: 1100, height: 1400 } })).newPage();
+    giver.on("pageerror", (error) => consoleErrors.push(error.message));
+    await signInByEmail(giver, "cardfan@example.com");
+    await waitForTicket(giver, /#2/);
+    await giver.getByRole("button", { name: "Transfer ticket #2 to a friend" }).click();
+    const transfer = giver.getByRole("dialog", { name: /Transfer to a friend · ticket #2/ });
+    await transfer.getByLabel("Friend's wallet address or email").fill("cardfan@example.com");
+    await transfer.getByRole("button", { name: "Send ticket" }).click();
+    await transfer.getByRole("alert").getByText("That is your own email address.").waitFor();
+    await transfer.getByLabel("Friend's wallet address or email").fill("buddy@example.com");
+    await transfer.getByRole("button", { name: "Send ticket" }).click();
+    await transfer.getByText("Ticket #2 was sent to buddy@example.com.").waitFor({ timeout: 30_000 });
+    await giver.context().close();
+
+    // The friend signs in with that email, finds it kept for them and lists it with one click.
+    const friend = await (await browser.newContext({ viewport: { width: 1100, height: 1400 } })).newPage();
+    friend.on("pageerror", (error) => consoleErrors.push(error.message));
+    await signInByEmail(friend, "buddy@example.com");
+    await waitForTicket(friend, /#2/);
+    expect(await friend.getByTestId("ticket").filter({ hasText: "#2" }).innerText()).toMatch(/Kept by TicketChain/);
+    await friend.getByRole("button", { name: "Sell ticket #2" }).click();
+    const sell = friend.getByRole("dialog", { name: /Sell · ticket #2/ });
+    await sell.getByTestId("kept-resale-cap").waitFor();
+    expect(await sell.getByTestId("kept-resale-cap").innerText()).toBe("198 ETH");
+    await sell.getByLabel(/Your price/).fill("185");
+    expect(await sell.getByTestId("kept-breakdown").innerText()).toMatch(/royalty 9\.25 ETH/);
+    await sell.getByRole("button", { name: "List for 185 ETH" }).click();
+    await sell.getByText("Ticket #2 is listed for 185 ETH.").waitFor({ timeout: 60_000 });
+    await sell.getByRole("button", { name: "Done" }).click();
+    await friend.getByTestId("listed").getByText("Listed for resale at 185 ETH").waitFor();
+
+    // Fan B buys it with the wallet on the event page.
+    const b = await newPage(FAN_B);
+    await b.goto(`${app.url}/events/aurora-nights-demo`);
+    const listing = b.getByRole("region", { name: "Resale" }).getByTestId("resale-listing").filter({ hasText: "#2" });
+    await listing.getByRole("button", { name: "Buy ticket #2 for 185 ETH" }).click();
+    await listing.getByRole("button", { name: "Connect wallet" }).click();
+    await chooseTestWallet(b);
+    await listing.getByRole("button", { name: "Pay 185 ETH" }).click();
+    await b.getByRole("region", { name: "Resale" }).getByRole("status").getByText(/Ticket #2 is yours/).waitFor({ timeout: 30_000 });
+    expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [2n] }))).toBe(FAN_B);
+    await friend.context().close();
+  });
+
   it("logged no browser errors", () => {
     expect(consoleErrors).toEqual([]);
   });
