@@ -471,6 +471,8 @@ export const listings = pgTable(
     status: listingStatus("status").notNull().default("open"),
     buyer: text("buyer"),
     closedTx: text("closed_tx"),
+    /** the card resale order holding this listing (one guarded UPDATE reserves it; released on expiry or void) */
+    reservedBy: uuid("reserved_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     closedAt: timestamp("closed_at", { withTimezone: true }),
   },
@@ -478,6 +480,71 @@ export const listings = pgTable(
     uniqueIndex("listings_order_hash_key").on(t.chainId, t.orderHash),
     index("listings_event_status_idx").on(t.eventId, t.status),
     index("listings_token_idx").on(t.chainId, t.contractAddress, t.tokenId),
+  ],
+);
+
+/**
+ * Card purchases of resale listings (app/services/resale-card.server.ts, docs/decisions/013-resale.md):
+ * reserved    the listing is held (listings.reserved_by), Checkout Session open
+ * authorized  card authorized (PaymentIntent requires_capture), a fill job is queued
+ * filling     the buyer's embedded wallet signed the ForwardRequest for Marketplace.fill; sent by the server
+ *             signer with the price from the platform float (txHash once sent)
+ * filled      the receipt shows the ticket owned by the buyer's embedded wallet; capture pending
+ * paid        captured (final)
+ * expired     checkout abandoned: listing released, nothing charged (final)
+ * voided      fill impossible (ticket moved, approval revoked, listing cancelled): authorization cancelled,
+ *             listing released (final)
+ * refunded    refunded through Stripe after capture (final)
+ */
+export const resaleOrderStatus = pgEnum("resale_order_status", [
+  "reserved",
+  "authorized",
+  "filling",
+  "filled",
+  "paid",
+  "expired",
+  "voided",
+  "refunded",
+]);
+
+export const resaleOrders = pgTable(
+  "resale_orders",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    listingId: uuid("listing_id")
+      .notNull()
+      .references(() => listings.id),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id),
+    userId: uuid("user_id").references(() => users.id),
+    email: text("email"),
+    /** the buyer's embedded wallet (set when the card is authorized) */
+    recipient: text("recipient"),
+    /** the listing's price in wei (what the float pays on chain) */
+    priceWei: numeric("price_wei", { precision: 78, scale: 0 }).notNull(),
+    /** the feed's answer and decimals used to convert it (shown to the buyer) */
+    rateAnswer: numeric("rate_answer", { precision: 78, scale: 0 }).notNull(),
+    rateDecimals: integer("rate_decimals").notNull(),
+    amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+    currency: text("currency").notNull().default("usd"),
+    status: resaleOrderStatus("status").notNull().default("reserved"),
+    reservedUntil: timestamp("reserved_until", { withTimezone: true }).notNull(),
+    stripeSessionId: text("stripe_session_id"),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    /** the relayed fill: forwarder nonce and deadline signed, transaction hash once sent */
+    forwardNonce: numeric("forward_nonce", { precision: 78, scale: 0 }),
+    forwardDeadline: bigint("forward_deadline", { mode: "number" }),
+    txHash: text("tx_hash"),
+    attempts: integer("attempts").notNull().default(0),
+    failureReason: text("failure_reason"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("resale_orders_stripe_session_key").on(t.stripeSessionId),
+    index("resale_orders_status_idx").on(t.status, t.reservedUntil),
+    index("resale_orders_listing_idx").on(t.listingId),
   ],
 );
 

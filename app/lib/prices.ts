@@ -32,3 +32,15 @@ export function centsToWei(cents: bigint, answer: bigint, decimals: number): big
   return (numerator + denominator - 1n) / denominator;
 }
 
+
+/**
+ * wei → cents at `answer` (decimals), rounded UP to the next cent: what a card pays for a resale listing
+ * priced in wei. The platform's float pays exactly the wei on chain, so it never receives less than it spends
+ * (at most one cent more, shown to the buyer with the rate).
+ */
+export function weiToCentsCeil(wei: bigint, answer: bigint, decimals: number): bigint {
+  check(answer, decimals);
+  if (wei < 0n) throw new RangeError("wei must not be negative");
+  const denominator = WEI_PER_COIN * 10n ** BigInt(decimals);
+  return (wei * answer * 100n + denominator - 1n) / denominator;
+}

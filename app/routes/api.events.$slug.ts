@@ -18,3 +18,8 @@ export async function loader({ params }: LoaderFunctionArgs) {
   if (!event) return Response.json({ error: "We could not find this event." }, { status: 404, headers: { "cache-control": "no-store" } });
   return Response.json(event, { headers: { "cache-control": CACHE_CONTROL } });
 }
+
+/** Anything but GET: 405 with a message (Remix's default for a route without an action is a bare 405). */
+export async function action() {
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { allow: "GET" } });
+}

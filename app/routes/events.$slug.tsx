@@ -7,7 +7,7 @@ import type { Address } from "viem";
 import { z } from "zod";
 import { CHAINS, env } from "~/env.server";
 import { formatCents, formatEventDate, formatWei } from "~/lib/format";
-import { weiToCents } from "~/lib/prices";
+import { weiToCents, weiToCentsCeil } from "~/lib/prices";
 import { publicEvent } from "~/services/catalog.server";
 import { viemChain } from "~/services/chain.server";
 import { coinPrice, isStale, onChainTierPrices } from "~/services/prices.server";
@@ -104,6 +104,7 @@ export default function EventPage() {
   }, [waitForBlock, data.indexedBlock, revalidator]);
 
   const onPurchased = useCallback((block: bigint) => setWaitForBlock(block), []);
+  const cardCentsOf = useCallback((wei: bigint) => (rate ? weiToCentsCeil(wei, BigInt(rate.answer), rate.decimals) : null), [rate]);
   const fiatOf = useCallback(
     (wei: bigint) => (rate ? `≈ ${formatCents(weiToCents(wei, BigInt(rate.answer), rate.decimals))}` : null),
     [rate],
@@ -201,7 +202,7 @@ export default function EventPage() {
       ) : null}
 
       {event.contractAddress && !cancelled ? (
-        <ResaleSection listings={data.resale} coin={coin} chainId={chainId} fiatOf={fiatOf} onBought={onPurchased} />
+        <ResaleSection listings={data.resale} coin={coin} chainId={chainId} fiatOf={fiatOf} cardCentsOf={cardCentsOf} onBought={onPurchased} />
       ) : null}
 
       {event.contractAddress ? (

@@ -4,6 +4,7 @@ import { Link, useFetcher, useLoaderData, useRevalidator } from "@remix-run/reac
 import { lazy, Suspense, useEffect, useState } from "react";
 import type { Address } from "viem";
 import { DoorPassDialog } from "~/components/DoorPassDialog";
+import { KeptTicketDialog } from "~/components/KeptTicketDialog";
 import { formatCents, formatEventDate, formatWei, shortAddress } from "~/lib/format";
 import { FRACTION_STATE_LABEL } from "~/lib/fractions";
 import { weiToCents } from "~/lib/prices";
@@ -33,8 +34,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = await getDb();
   const mine = await listMyTickets(db, user);
   const chain = viemChain();
-  // Open resale listings of the fan's own wallet, from the database and the indexer (a buyer's fill is checked on chain).
-  const listed = user.walletAddress ? await listingsOfSellers(db, [user.walletAddress], chain.id) : [];
+  // Open resale listings of the fan's own wallet and of the wallet TicketChain keeps for them (one-click
+  // listings), from the database and the indexer (a buyer's fill is checked on chain).
+  const sellers = [user.walletAddress, mine.embeddedAddress].filter((a): a is string => Boolean(a));
+  const listed = sellers.length ? await listingsOfSellers(db, sellers, chain.id) : [];
   const cancelled = mine.tickets.filter((t) => t.status === "refundable" || t.status === "refunded");
   const deployment = currentDeployment();
   const price = await coinPrice();
@@ -512,8 +515,8 @@ export default function MyTickets() {
   const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
   const [selling, setSelling] = useState<{ ticket: MyTicket; mode: "sell" | "transfer" } | null>(null);
   const listedOf = (t: MyTicket) => listings.find((l) => l.key === ticketKey(t.contractAddress, t.tokenId)) ?? null;
-  // Resale from the fan's own wallet (the one they signed in with); TicketChain-kept tickets are claimed first.
-  const sellable = (t: MyTicket) => t.status === "valid" && !t.heldByPlatform && Boolean(walletAddress);
+  // Resale from the fan's own wallet (the one they signed in with), or one-click for TicketChain-kept tickets.
+  const sellable = (t: MyTicket) => t.status === "valid" && (t.heldByPlatform || Boolean(walletAddress));
   const [showing, setShowing] = useState<MyTicket | null>(null);
   const [splitting, setSplitting] = useState<MyTicket | null>(null);
   const data = useLoaderData<LoaderData>();
@@ -579,7 +582,11 @@ export default function MyTickets() {
         </p>
       ) : null}
 
-      {selling && walletAddress ? (
+      {selling && selling.ticket.heldByPlatform ? (
+        <KeptTicketDialog ticket={selling.ticket} mode={selling.mode} listing={listedOf(selling.ticket)} coin={coin} onClose={() => setSelling(null)} />
+      ) : null}
+
+      {selling && !selling.ticket.heldByPlatform && walletAddress ? (
         <SellDialog
           ticket={selling.ticket}
           mode={selling.mode}

@@ -8,6 +8,7 @@ import { events, orders, stripeEvents, ticketTiers } from "../../db/schema";
 import { MIN_EXPIRY_SECONDS } from "./stripe-double/double.server";
 import { enqueueMint } from "./queue.server";
 import { ensureBuyer } from "./wallets.server";
+import { handleResaleCheckoutEvent, markResaleRefunded, resaleOrderIdOf } from "./resale-card.server";
 
 /**
  * Card orders: "charge only when the ticket exists". The order's state machine (db/schema.ts orderStatus)
@@ -267,6 +268,10 @@ async function recordOnly(db: Q, eventId: string, type: string, apply: (tx: Tx) 
 export async function handleStripeEvent(db: Db, boss: PgBoss, stripe: Stripe, event: Stripe.Event): Promise<WebhookOutcome> {
   const [seen] = await db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, event.id));
   if (seen) return "duplicate";
+  // Card purchases of resale listings have their own orders (app/services/resale-card.server.ts).
+  if (event.type.startsWith("checkout.session.") && resaleOrderIdOf(event.data.object as Stripe.Checkout.Session)) {
+    return handleResaleCheckoutEvent(db, boss, stripe, event);
+  }
   switch (event.type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":
@@ -290,6 +295,7 @@ export async function handleStripeEvent(db: Db, boss: PgBoss, stripe: Stripe, ev
       const pi = typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
       return recordOnly(db, event.id, event.type, async (tx) => {
         if (pi && charge.refunded && charge.captured) {
+          await markResaleRefunded(tx, pi);
           await tx
             .update(orders)
             .set({ status: "refunded", updatedAt: new Date() })

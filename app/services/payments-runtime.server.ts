@@ -4,6 +4,7 @@ import { MintWorker, type MintWorkerOptions } from "./mint-worker.server";
 import { sweepReservations, settleCancelledEvents } from "./orders.server";
 import { configurePaymentsEndpoint, doubleOptions, payments, type PaymentsEndpoint } from "./payments.server";
 import { startQueue } from "./queue.server";
+import { ResaleFillWorker, sweepResaleReservations } from "./resale-card.server";
 import { deliverPendingEvents, expireOverdueSessions } from "./stripe-double/double.server";
 
 /**
@@ -15,6 +16,8 @@ import { deliverPendingEvents, expireOverdueSessions } from "./stripe-double/dou
 export interface PaymentsRuntime {
   boss: PgBoss;
   worker: MintWorker | null;
+  /** fills card purchases of resale listings (null when the worker is off) */
+  resaleWorker: ResaleFillWorker | null;
   /** one sweeper pass (also run on its interval) */
   sweep(): Promise<void>;
   /** graceful: the batch in flight is finished, then the queue stops */
@@ -51,16 +54,21 @@ export async function startPayments(options: StartPaymentsOptions): Promise<Paym
   const stripe = async () => (await payments(handle.db)).stripe;
   const { testMode } = await payments(handle.db);
   let worker: MintWorker | null = null;
+  let resaleWorker: ResaleFillWorker | null = null;
   if (options.worker !== false) {
     const Worker = options.workerClass ?? MintWorker;
     worker = new Worker({ handle, boss, stripe, pollMs: options.pollMs, maxTickets: options.maxTickets, log: (m) => log(`mint: ${m}`) });
     worker.start();
+    resaleWorker = new ResaleFillWorker({ handle, boss, stripe, pollMs: options.pollMs, log: (m) => log(`resale: ${m}`) });
+    resaleWorker.start();
   }
   let sweeping: Promise<void> | null = null;
   const sweep = async () => {
     const s = await stripe();
     const expired = await sweepReservations(handle.db, boss, s);
     if (expired) log(`released ${expired} lapsed reservation(s)`);
+    const lapsed = await sweepResaleReservations(handle.db, boss, s);
+    if (lapsed) log(`released ${lapsed} lapsed resale reservation(s)`);
     const settled = await settleCancelledEvents(handle.db, s);
     if (settled) log(`settled ${settled} card order(s) of cancelled events (refunded or not charged)`);
     if (testMode) {
@@ -78,10 +86,12 @@ export async function startPayments(options: StartPaymentsOptions): Promise<Paym
   const runtime: PaymentsRuntime = {
     boss,
     worker,
+    resaleWorker,
     sweep,
     async stop() {
       clearInterval(timer);
       await worker?.stop();
+      await resaleWorker?.stop();
       await sweeping;
       await boss.stop({ graceful: true, wait: true, close: false, timeout: 10_000 });
       if ((globalThis as GlobalWithRuntime)[GLOBAL_KEY] === runtime) delete (globalThis as GlobalWithRuntime)[GLOBAL_KEY];

@@ -10,6 +10,7 @@ import type { Db, DbHandle } from "../../db/client.server";
  */
 
 export const MINT_QUEUE = "mint-ticket";
+export const RESALE_FILL_QUEUE = "resale-fill";
 
 export interface ExecuteSql {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
@@ -104,6 +105,8 @@ export async function startQueue(handle: DbHandle): Promise<PgBoss> {
     // a mint batch waits for its receipt; a worker that dies holding jobs gives them back after this
     expireInSeconds: 300,
   });
+  // Card purchases of resale listings: one relayed fill per job (app/services/resale-card.server.ts).
+  await boss.createQueue(RESALE_FILL_QUEUE, { name: RESALE_FILL_QUEUE, retryLimit: 50, retryDelay: 2, retryBackoff: true, expireInSeconds: 300 });
   return boss;
 }
 

@@ -112,7 +112,7 @@ export async function resaleQuote(contract: Address, tokenId: bigint): Promise<R
  * signature not the seller's, price above the cap (with the cap), not approved, stale nonce, bad expiry;
  * 403 when the seller is not the signed-in user's wallet or does not own the ticket; 409 already listed.
  */
-export async function createListing(db: Db, user: SessionUser, body: unknown) {
+export async function createListing(db: Db, user: SessionUser, body: unknown, options: { embedded?: Address | null } = {}) {
   const parsed = ListingInput.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -138,7 +138,10 @@ export async function createListing(db: Db, user: SessionUser, body: unknown) {
   if (!signer || !isAddressEqual(signer, order.seller)) {
     throw new ResaleError(400, "The signature does not match the seller of this order.");
   }
-  if (!user.walletAddress || !isAddressEqual(user.walletAddress as Address, order.seller)) {
+  // The seller is the signed-in user's own wallet, or (one-click listing) the wallet TicketChain keeps for them.
+  const ownWallet = Boolean(user.walletAddress && isAddressEqual(user.walletAddress as Address, order.seller));
+  const keptWallet = Boolean(options.embedded && isAddressEqual(options.embedded, order.seller));
+  if (!ownWallet && !keptWallet) {
     throw new ResaleError(403, "You can only list tickets held by the wallet you are signed in with.");
   }
 
@@ -315,7 +318,8 @@ export async function openListings(db: Db, eventId: string, limit = 50): Promise
     .from(listings)
     .leftJoin(tickets, and(eq(tickets.chainId, listings.chainId), eq(tickets.contractAddress, listings.contractAddress), eq(tickets.tokenId, listings.tokenId)))
     .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, listings.eventId), eq(ticketTiers.position, tickets.tierPosition)))
-    .where(and(eq(listings.eventId, eventId), eq(listings.status, "open")))
+    // A listing held for a card buyer (reservedBy) is not offered to anyone else meanwhile.
+    .where(and(eq(listings.eventId, eventId), eq(listings.status, "open"), sql`${listings.reservedBy} is null`))
     .orderBy(asc(sql`${listings.priceWei}`), asc(listings.createdAt))
     .limit(limit);
   if (rows.length === 0) return [];
@@ -355,12 +359,18 @@ async function indexedOpenListings(db: Db, where: SQL, limit: number) {
     .limit(limit);
 }
 
+/** Drops the event page's cached listings (a listing was reserved, released, created or closed). */
+export async function forgetEventListings(eventId: string) {
+  await (await cache()).del(`event-listings:${eventId}`);
+}
+
 /** The event page's resale section: indexed open listings, cached for LISTINGS_CACHE_MS (shared cache). */
 export async function listingsForEventPage(db: Db, eventId: string, chainId: number, limit = 50): Promise<ListingView[]> {
   const c = await cache();
   return c.wrap(`event-listings:${eventId}`, LISTINGS_CACHE_MS, async () => {
     await reconcileThrottled(db, chainId);
-    const rows = await indexedOpenListings(db, eq(listings.eventId, eventId), limit);
+    // A listing held for a card buyer (reservedBy) is not offered to anyone else meanwhile.
+    const rows = await indexedOpenListings(db, and(eq(listings.eventId, eventId), sql`${listings.reservedBy} is null`)!, limit);
     return rows.map(({ listing, tierName }) => view(listing, tierName));
   });
 }
@@ -384,6 +394,7 @@ export async function listingForFill(db: Db, id: string) {
   if (!row) throw new ResaleError(404, "No such listing.");
   const status = await checkListing(db, row);
   if (status !== "open") throw new ResaleError(409, `This listing is no longer available (${status}).`);
+  if (row.reservedBy) throw new ResaleError(409, "Another buyer is paying for this ticket right now.");
   const order = orderOf(row);
   return {
     id: row.id,

@@ -120,6 +120,11 @@ const TABLE: Record<string, (c: Ctx) => Case[]> = {
     { name: "date that is not a date", path: "/?from=yesterday", status: 400 },
     { name: "POST to a page without an action", method: "POST", path: "/?index", form: { a: "1" }, status: 405 },
   ],
+  "api.events.$slug.ts": () => [
+    { name: "unknown event", path: "/api/events/no-such-event", status: 404 },
+    { name: "malformed slug", path: `/api/events/${"%7B".repeat(10)}`, status: [400, 404] },
+    { name: "8 KB slug", path: `/api/events/${"a".repeat(8000)}`, status: [400, 404, 414] },
+  ],
   "auth.email.$token.tsx": () => [
     { name: "unknown token", path: "/auth/email/not-a-token", status: 400 },
     { name: "8 KB token", path: `/auth/email/${"a".repeat(8000)}`, status: 400 },
@@ -324,6 +329,24 @@ const TABLE: Record<string, (c: Ctx) => Case[]> = {
       { name: "cross-site (CSRF)", method: "POST", path: p, as: "fan", json: { order: order(c, FAN.address), signature: "0x" }, headers: { "sec-fetch-site": "cross-site" }, status: 403 },
     ];
   },
+  "resale.listings.$id_.checkout.ts": () => {
+    const json = { accept: "application/json" };
+    const unknown = "/resale/listings/00000000-0000-4000-8000-000000000000/checkout";
+    return [
+      { name: "GET", path: unknown, status: 405, jsonError: false },
+      { name: "not a listing id", method: "POST", path: "/resale/listings/abc/checkout", form: { email: "fan@example.com" }, headers: json, status: [400, 404] },
+      { name: "unknown listing", method: "POST", path: unknown, form: { email: "fan@example.com" }, headers: json, status: 404 },
+      { name: "no email, signed out", method: "POST", path: unknown, form: {}, headers: json, status: 400 },
+      { name: "1 MB email", method: "POST", path: unknown, form: { email: MB }, headers: json, status: 400 },
+      { name: "returnTo off-site", method: "POST", path: unknown, form: { email: "fan@example.com", returnTo: "//evil.example" }, headers: json, status: 400 },
+      { name: "JSON instead of a form", method: "POST", path: unknown, json: { email: "fan@example.com" }, headers: json, status: [400, 404] },
+      { name: "cross-site (CSRF)", method: "POST", path: unknown, form: { email: "fan@example.com" }, headers: { ...json, "sec-fetch-site": "cross-site" }, status: 403 },
+    ];
+  },
+  "resale.orders.$id.tsx": () => [
+    { name: "not an order id", path: "/resale/orders/abc", status: 404 },
+    { name: "unknown order", path: "/resale/orders/00000000-0000-4000-8000-000000000000", status: 404 },
+  ],
   "resale.quote.ts": (c) => [
     { name: "signed out", path: `/resale/quote?contract=${c.ticket}&tokenId=1`, status: 401 },
     { name: "bad contract", path: "/resale/quote?contract=0x12&tokenId=1", as: "fan", status: 400 },
@@ -353,6 +376,22 @@ const TABLE: Record<string, (c: Ctx) => Case[]> = {
       { name: "cross-site (CSRF)", method: "POST", path: p, as: "fan", json: { to: FAN.address, all: true }, headers: { "sec-fetch-site": "cross-site" }, status: 403 },
     ];
   },
+  "tickets.kept.ts": (c) => {
+    const p = "/tickets/kept";
+    return [
+      { name: "signed out", method: "POST", path: p, json: { intent: "cancel", listingId: "x" }, status: 401 },
+      ...jsonBodyCases(p, "fan"),
+      { name: "GET", path: p, status: 405 },
+      { name: "unknown intent", method: "POST", path: p, as: "fan", json: { intent: "steal" }, status: 400 },
+      ...HUGE.map((priceWei): Case => ({ name: `list at ${priceWei.slice(0, 12)}`, method: "POST", path: p, as: "fan", json: { intent: "list", contract: c.ticket, tokenId: c.fanToken.toString(), priceWei }, status: 400 })),
+      { name: "list another fan's ticket", method: "POST", path: p, as: "fan", json: { intent: "list", contract: c.ticket, tokenId: c.otherToken.toString(), priceWei: "1000" }, status: [400, 403] },
+      { name: "cancel an unknown listing", method: "POST", path: p, as: "fan", json: { intent: "cancel", listingId: "00000000-0000-4000-8000-000000000000" }, status: [400, 404] },
+      { name: "transfer to something that is no address", method: "POST", path: p, as: "fan", json: { intent: "transfer", contract: c.ticket, tokenId: c.fanToken.toString(), to: "my friend" }, status: [400, 403] },
+      { name: "transfer another fan's ticket to an email (no account made)", method: "POST", path: p, as: "fan", json: { intent: "transfer", contract: c.ticket, tokenId: c.otherToken.toString(), to: "newfriend@example.com" }, status: [400, 403] },
+      { name: "token id 2^256", method: "POST", path: p, as: "fan", json: { intent: "transfer", contract: c.ticket, tokenId: HUGE[0], to: "newfriend@example.com" }, status: 400 },
+      { name: "cross-site (CSRF)", method: "POST", path: p, as: "fan", json: { intent: "cancel", listingId: "x" }, headers: { "sec-fetch-site": "cross-site" }, status: 403 },
+    ];
+  },
   "tickets.pass.ts": (c) => [
     { name: "signed out", path: `/tickets/pass?ticket=${c.ticket}:${c.fanToken}`, status: 401 },
     { name: "bad name", path: "/tickets/pass?ticket=hello", as: "fan", status: 400 },
@@ -379,6 +418,7 @@ const TABLE: Record<string, (c: Ctx) => Case[]> = {
 
 /** Resource routes that only answer GET, with a path to POST to. */
 const GET_ONLY: Record<string, (c: Ctx) => string> = {
+  "api.events.$slug.ts": () => `/api/events/${SLUG}`,
   "resale.quote.ts": (c) => `/resale/quote?contract=${c.ticket}&tokenId=1`,
   "ipfs.$cid.ts": () => "/ipfs/hello",
   "metadata.$chainId.$contract.$tokenId.ts": (c) => `/metadata/31337/${c.ticket}/1`,

@@ -173,6 +173,131 @@ describe.each(databaseBackends())("resale between two fans (database: %s)", (bac
     expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }))).toBe(FRIEND);
   });
 
+  it("fan A lists another ticket; a card buyer without a wallet pays for it in test mode and finds it under My tickets", async () => {
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
+    const ticketContract = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+
+    // Fan A buys ticket #2 with the wallet and lists it (the marketplace is already approved).
+    const a = await newPage(FAN_A);
+    await a.goto(`${app.url}/events/aurora-nights-demo`);
+    await a.getByRole("button", { name: "Pay with wallet: General Admission" }).click();
+    const checkout = a.getByRole("region", { name: "Pay with wallet · General Admission" });
+    await checkout.getByRole("button", { name: "Connect wallet" }).click();
+    await chooseTestWallet(a);
+    await checkout.getByRole("button", { name: "Pay 180 ETH" }).click();
+    await checkout.getByRole("status").getByText("You have 1 ticket: #2").waitFor({ timeout: 30_000 });
+    await signIn(a);
+    await waitForTicket(a, /#2/);
+    await a.getByRole("button", { name: "Sell ticket #2" }).click();
+    const dialog = a.getByRole("dialog", { name: /Sell · ticket #2/ });
+    const connect = dialog.getByRole("button", { name: "Connect wallet" });
+    const sign = dialog.getByRole("button", { name: "Sign and list" });
+    await connect.or(sign).first().waitFor({ timeout: 30_000 });
+    if (await connect.isVisible()) {
+      await connect.click();
+      await chooseTestWallet(a);
+    }
+    await dialog.getByLabel(/Your price/).fill("190");
+    await sign.click({ timeout: 30_000 });
+    await dialog.getByText("Ticket #2 is listed for 190 ETH.").waitFor({ timeout: 30_000 });
+
+    // A card buyer (no wallet) sees the card price (190 ETH at the feed's $0.25 = $47.50, nothing added).
+    const buyer = await (await browser.newContext({ viewport: { width: 1100, height: 1400 } })).newPage();
+    buyer.on("pageerror", (error) => consoleErrors.push(error.message));
+    await buyer.goto(`${app.url}/events/aurora-nights-demo`);
+    const listing = buyer.getByRole("region", { name: "Resale" }).getByTestId("resale-listing").filter({ hasText: "#2" });
+    await listing.getByRole("button", { name: "Pay by card for ticket #2: $47.50" }).click();
+    const form = listing.getByRole("form", { name: "Pay by card · ticket #2" });
+    expect(await form.getByTestId("resale-card-breakdown").innerText()).toMatch(/190 ETH at today's rate = \$47\.50, rounded up to the cent; no card fee/);
+    await form.getByLabel(/Email/).fill("cardfan@example.com");
+    await form.getByRole("button", { name: "Pay $47.50 by card" }).click();
+    await buyer.waitForURL(/\/test-checkout\/cs_test_/);
+    await buyer.getByText("TEST MODE — no real card is charged").waitFor();
+    await buyer.getByLabel("Card number").fill("4242 4242 4242 4242");
+    await buyer.getByLabel("Expiry (MM / YY)").fill("12 / 34");
+    await buyer.getByLabel("CVC").fill("123");
+    await buyer.getByRole("button", { name: "Pay $47.50" }).click();
+    await buyer.waitForURL(/\/resale\/orders\/[0-9a-f-]{36}\?session_id=cs_test_/);
+    await buyer.getByRole("heading", { name: "Ticket #2 is yours" }).waitFor({ timeout: 60_000 });
+    expect(await buyer.getByRole("status").innerText()).toMatch(/Your card has been charged \$47\.50/);
+    await buyer.screenshot({ path: `test-results/resale-card-order-${backend}.png`, fullPage: true });
+    // The listing is gone from the event page; on chain the ticket left A for the buyer's embedded wallet.
+    await buyer.goto(`${app.url}/events/aurora-nights-demo`);
+    expect(await buyer.getByRole("region", { name: "Resale" }).getByTestId("resale-listing").count()).toBe(0);
+    const owner = getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [2n] }));
+    expect(owner).not.toBe(FAN_A);
+
+    // The buyer signs in by email and finds it, kept by TicketChain.
+    await buyer.goto(`${app.url}/login`);
+    await buyer.getByLabel("Email address").fill("cardfan@example.com");
+    await buyer.getByRole("button", { name: "Email me a sign-in link" }).click();
+    await buyer.getByRole("status").getByRole("link", { name: "dev mailbox" }).click();
+    await buyer.getByRole("list", { name: "Mail" }).getByRole("listitem").filter({ hasText: "cardfan@example.com" }).getByRole("link", { name: /\/auth\/email\// }).first().click();
+    await buyer.waitForURL(/\/tickets$/);
+    await waitForTicket(buyer, /#2/);
+    expect(await buyer.getByTestId("ticket").filter({ hasText: "#2" }).innerText()).toMatch(/Aurora Nights[\s\S]*General Admission[\s\S]*Kept by TicketChain/);
+    await buyer.context().close();
+  });
+
+  it("the card buyer transfers the kept ticket to a friend by email; the friend lists it with one click and a wallet fan buys it", async () => {
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
+    const ticketContract = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+    const signInByEmail = async (page: Page, email: string) => {
+      await page.goto(`${app.url}/login`);
+      await page.getByLabel("Email address").fill(email);
+      await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+      await page.getByRole("status").getByRole("link", { name: "dev mailbox" }).click();
+      await page.getByRole("list", { name: "Mail" }).getByRole("listitem").filter({ hasText: email }).getByRole("link", { name: /\/auth\/email\// }).first().click();
+      await page.waitForURL(/\/tickets$/);
+    };
+
+    // The card buyer of ticket #2 (kept by TicketChain) sends it to a friend's email.
+    const giver = await (await browser.newContext({ viewport: { width: 1100, height: 1400 } })).newPage();
+    giver.on("pageerror", (error) => consoleErrors.push(error.message));
+    await signInByEmail(giver, "cardfan@example.com");
+    await waitForTicket(giver, /#2/);
+    await giver.getByRole("button", { name: "Transfer ticket #2 to a friend" }).click();
+    const transfer = giver.getByRole("dialog", { name: /Transfer to a friend · ticket #2/ });
+    await transfer.getByLabel("Friend's wallet address or email").fill("cardfan@example.com");
+    await transfer.getByRole("button", { name: "Send ticket" }).click();
+    await transfer.getByRole("alert").getByText("That is your own email address.").waitFor();
+    await transfer.getByLabel("Friend's wallet address or email").fill("buddy@example.com");
+    await transfer.getByRole("button", { name: "Send ticket" }).click();
+    await transfer.getByText("Ticket #2 was sent to buddy@example.com.").waitFor({ timeout: 30_000 });
+    await giver.context().close();
+
+    // The friend signs in with that email, finds it kept for them and lists it with one click.
+    const friend = await (await browser.newContext({ viewport: { width: 1100, height: 1400 } })).newPage();
+    friend.on("pageerror", (error) => consoleErrors.push(error.message));
+    await signInByEmail(friend, "buddy@example.com");
+    await waitForTicket(friend, /#2/);
+    expect(await friend.getByTestId("ticket").filter({ hasText: "#2" }).innerText()).toMatch(/Kept by TicketChain/);
+    await friend.getByRole("button", { name: "Sell ticket #2" }).click();
+    const sell = friend.getByRole("dialog", { name: /Sell · ticket #2/ });
+    await sell.getByTestId("kept-resale-cap").waitFor();
+    expect(await sell.getByTestId("kept-resale-cap").innerText()).toBe("198 ETH");
+    await sell.getByLabel(/Your price/).fill("185");
+    expect(await sell.getByTestId("kept-breakdown").innerText()).toMatch(/royalty 9\.25 ETH/);
+    await sell.getByRole("button", { name: "List for 185 ETH" }).click();
+    await sell.getByText("Ticket #2 is listed for 185 ETH.").waitFor({ timeout: 60_000 });
+    await sell.getByRole("button", { name: "Done" }).click();
+    await friend.getByTestId("listed").getByText("Listed for resale at 185 ETH").waitFor();
+
+    // Fan B buys it with the wallet on the event page.
+    const b = await newPage(FAN_B);
+    await b.goto(`${app.url}/events/aurora-nights-demo`);
+    const listing = b.getByRole("region", { name: "Resale" }).getByTestId("resale-listing").filter({ hasText: "#2" });
+    await listing.getByRole("button", { name: "Buy ticket #2 for 185 ETH" }).click();
+    await listing.getByRole("button", { name: "Connect wallet" }).click();
+    await chooseTestWallet(b);
+    await listing.getByRole("button", { name: "Pay 185 ETH" }).click();
+    await b.getByRole("region", { name: "Resale" }).getByRole("status").getByText(/Ticket #2 is yours/).waitFor({ timeout: 30_000 });
+    expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [2n] }))).toBe(FAN_B);
+    await friend.context().close();
+  });
+
   it("logged no browser errors", () => {
     expect(consoleErrors).toEqual([]);
   });
