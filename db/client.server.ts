@@ -75,6 +75,9 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       max: 10,
       onnotice: () => {},
       connect_timeout: 10,
+      // Reconnect backoff: postgres.js's default grows to 20 s after a few failed attempts, so the app would
+      // stay down that long after PostgreSQL is back; retry within 2 s instead (docs/decisions/015).
+      backoff: (retries: number) => Math.min(0.1 * 2 ** retries, 2),
     });
     const url = new URL(options.databaseUrl);
     const local = new LocalLocks();

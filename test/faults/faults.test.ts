@@ -159,21 +159,24 @@ describe.each(databaseBackends())("faults and load (database: %s)", (kind, creat
     throw new Error(`unexpected order page: ${html.slice(0, 500)}`);
   }
 
-  /** Polls the order pages until every order is paid (or fails with the stragglers' states). */
+  /** Waits until every order's page says paid (10 pages at a time, each polled until it is); fails with the stragglers. */
   async function allPaid(ids: string[], timeoutMs = 90_000): Promise<Map<string, OrderView>> {
     const deadline = Date.now() + timeoutMs;
-    const done = new Map<string, OrderView>();
-    for (;;) {
-      const left = ids.filter((id) => !done.has(id));
-      const views = await pool(left, 20, order);
-      left.forEach((id, i) => views[i]!.status === "paid" && done.set(id, views[i]!));
-      if (done.size === ids.length) return done;
-      if (Date.now() > deadline) {
-        const states = Object.fromEntries(left.slice(0, 10).map((id, i) => [id, views[i]]));
-        throw new Error(`${ids.length - done.size} order(s) not paid: ${JSON.stringify(states)}\n${app.output().slice(-3000)}`);
+    const last = new Map<string, OrderView>();
+    await pool(ids, 10, async (id) => {
+      for (;;) {
+        const view = await order(id);
+        last.set(id, view);
+        if (view.status === "paid" || Date.now() > deadline) return;
+        await sleep(1000);
       }
-      await sleep(1000);
+    });
+    const unpaid = ids.filter((id) => last.get(id)!.status !== "paid");
+    if (unpaid.length) {
+      const states = Object.fromEntries(unpaid.slice(0, 10).map((id) => [id, last.get(id)]));
+      throw new Error(`${unpaid.length} order(s) not paid: ${JSON.stringify(states)}\n${app.output().slice(-3000)}`);
     }
+    return last;
   }
 
   async function signedWebhook(payload: string) {
@@ -184,9 +187,29 @@ describe.each(databaseBackends())("faults and load (database: %s)", (kind, creat
     });
   }
 
-  it("sells the last 10 seats to exactly 10 of 500 concurrent buyers over HTTP; the others get 409 and nobody is charged without a ticket", async () => {
+  // The chain RPC goes away for 30 s; meanwhile fans keep buying, and 500 of them race for the last 10 VIP seats.
+  let outageStarted = 0;
+  const waitingOrders: string[] = [];
+  const vipOrders: string[] = [];
+
+  it("keeps card orders waiting while the chain RPC is unreachable and shows the outage on /healthz (503 naming the chain)", async () => {
+    await rpc.cut();
+    outageStarted = Date.now();
+    waitingOrders.push(...(await Promise.all(Array.from({ length: 5 }, (_, i) => buy(tiers.ga, `outage${i}@example.com`)))));
+    const health = await fetch(`${base()}/healthz`);
+    expect(health.status).toBe(503);
+    const report = (await health.json()) as { failing: string[]; chain: { ok: boolean; error?: string }; database: { ok: boolean } };
+    expect(report.failing).toContain("chain");
+    expect(report.chain.ok).toBe(false);
+    expect(report.database.ok).toBe(true);
+    // Pages that need no chain keep working; the orders wait (authorized, not charged).
+    expect((await fetch(`${base()}/events/${DEMO}`)).status).toBe(200);
+    expect((await Promise.all(waitingOrders.map(order))).map((o) => o.status)).toEqual(Array(5).fill("pending"));
+  }, 300_000);
+
+  it("sells the last 10 seats to exactly 10 of 500 concurrent buyers over HTTP (RPC still down); the others get 409", async () => {
     // VIP has 50 seats: 40 go first, then 500 fans race for the last 10.
-    const early = await Promise.all(Array.from({ length: 4 }, (_, i) => buy(tiers.vip, `early${i}@example.com`, 10)));
+    vipOrders.push(...(await Promise.all(Array.from({ length: 4 }, (_, i) => buy(tiers.vip, `early${i}@example.com`, 10)))));
     const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => checkout(tiers.vip, `racer${i}@example.com`)));
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 303)).toHaveLength(10);
@@ -194,14 +217,25 @@ describe.each(databaseBackends())("faults and load (database: %s)", (kind, creat
     const refusal = (await answers.find((a) => a.status === 409)!.json()) as { code: string; error: string };
     expect(refusal).toMatchObject({ code: "sold_out", error: expect.stringMatching(/^Sold out/) });
     const winners = answers.map((a, i) => [a, i] as const).filter(([a]) => a.status === 303);
-    const ids = await Promise.all(winners.map(([a, i]) => pay(a.headers.get("location")!, `racer${i}@example.com`)));
-    const paid = await allPaid([...early, ...ids]);
-    const tokens = [...paid.values()].flatMap((o) => o.tokenIds);
+    vipOrders.push(...(await Promise.all(winners.map(([a, i]) => pay(a.headers.get("location")!, `racer${i}@example.com`)))));
+    // One more fan: sold out, nothing reserved.
+    expect((await checkout(tiers.vip, "late@example.com")).status).toBe(409);
+    expect((await Promise.all(vipOrders.map(order))).every((o) => o.status === "pending")).toBe(true);
+  }, 300_000);
+
+  it("mints every waiting order once the RPC is back after 30 s, charges them only then, and /healthz recovers", async () => {
+    await sleep(Math.max(0, 30_000 - (Date.now() - outageStarted)));
+    expect((await Promise.all(waitingOrders.map(order))).map((o) => o.status)).toEqual(Array(5).fill("pending"));
+    await rpc.restore();
+    await allPaid(waitingOrders, 90_000);
+    const vip = await allPaid(vipOrders, 90_000);
+    const tokens = [...vip.values()].flatMap((o) => o.tokenIds);
     expect(tokens).toHaveLength(50);
     expect(new Set(tokens).size).toBe(50);
-    // One more fan: sold out, nothing reserved.
-    const late = await checkout(tiers.vip, "late@example.com");
-    expect(late.status).toBe(409);
+    const deadline = Date.now() + 20_000;
+    let healthy = await fetch(`${base()}/healthz`);
+    while (healthy.status !== 200 && Date.now() < deadline) (await sleep(500), (healthy = await fetch(`${base()}/healthz`)));
+    expect(healthy.status, JSON.stringify(await healthy.clone().json())).toBe(200);
   }, 300_000);
 
   it("kill -9 in the middle of 200 payments and webhooks: after a restart every paid order is minted exactly once, unacknowledged webhooks are delivered again", async () => {
@@ -250,29 +284,6 @@ describe.each(databaseBackends())("faults and load (database: %s)", (kind, creat
     expect(new Set(tokens).size).toBe(200);
   }, 400_000);
 
-  it("keeps card orders waiting while the chain RPC is unreachable for 30 s, shows the outage on /healthz (503 naming the chain) and mints them all once it is back", async () => {
-    await rpc.cut();
-    const outageStarted = Date.now();
-    const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => buy(tiers.ga, `outage${i}@example.com`)));
-    const health = await fetch(`${base()}/healthz`);
-    expect(health.status).toBe(503);
-    const report = (await health.json()) as { failing: string[]; chain: { ok: boolean; error?: string }; database: { ok: boolean } };
-    expect(report.failing).toContain("chain");
-    expect(report.chain.ok).toBe(false);
-    expect(report.database.ok).toBe(true);
-    // Pages that need no chain keep working; the orders wait (authorized, not charged).
-    expect((await fetch(`${base()}/events/${DEMO}`)).status).toBe(200);
-    await sleep(Math.max(0, 30_000 - (Date.now() - outageStarted)));
-    const waiting = await Promise.all(ids.map(order));
-    expect(waiting.map((o) => o.status)).toEqual(Array(5).fill("pending"));
-    await rpc.restore();
-    await allPaid(ids, 60_000);
-    const deadline = Date.now() + 20_000;
-    let healthy = await fetch(`${base()}/healthz`);
-    while (healthy.status !== 200 && Date.now() < deadline) (await sleep(500), (healthy = await fetch(`${base()}/healthz`)));
-    expect(healthy.status, JSON.stringify(await healthy.clone().json())).toBe(200);
-  }, 300_000);
-
   if (kind === "postgres") {
     it("answers 503 while PostgreSQL is unreachable and recovers without a restart: pages, webhooks, the mint worker and the queue", async () => {
       await pg!.cut();
@@ -289,6 +300,11 @@ describe.each(databaseBackends())("faults and load (database: %s)", (kind, creat
       expect(((await health.json()) as { failing: string[] }).failing).toContain("database");
       await sleep(3_000);
       await pg!.restore();
+      // Back within a few seconds (reconnect backoff at most 2 s), without a restart.
+      const deadline = Date.now() + 15_000;
+      let probe = await fetch(`${base()}/orders/00000000-0000-4000-8000-000000000000`);
+      while (probe.status === 503 && Date.now() < deadline) (await sleep(250), (probe = await fetch(`${base()}/orders/00000000-0000-4000-8000-000000000000`)));
+      expect(probe.status).toBe(404);
       expect((await fetch(`${base()}/events/${DEMO}`)).status).toBe(200);
       const ids = await Promise.all(Array.from({ length: 3 }, (_, i) => buy(tiers.ga, `after-db${i}@example.com`)));
       await allPaid(ids, 60_000);
