@@ -5,14 +5,22 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "~/lib/nonce";
+import { noteServerError } from "./services/outage.server";
 
 /**
  * Remix's Node entry (streaming for browsers, complete documents for bots), plus the per-request CSP nonce
  * from the load context (server/security-headers.ts → server/main.ts getLoadContext): React's streaming
- * scripts, Remix's <Scripts>/<ScrollRestoration> and the app's own inline script all carry it.
+ * scripts, Remix's <Scripts>/<ScrollRestoration> and the app's own inline script all carry it. And
+ * `handleError`: an error that means "the database is unreachable" marks the request, and the HTTP layer
+ * answers 503 (Retry-After) instead of 500 — the dependency is down, the app is not broken (server/main.ts).
  */
 
 const ABORT_DELAY = 5_000;
+
+export function handleError(error: unknown, { request }: { request: Request }) {
+  noteServerError(request, error);
+  if (!request.signal.aborted) console.error(error);
+}
 
 export default function handleRequest(
   request: Request,

@@ -44,6 +44,8 @@ export const envSchema = z
     CHAIN: optional(z.enum(["local", "amoy", "polygon", "sepolia", "ethereum"])),
     LOCAL_CHAIN_HOST: z.string().min(1).default("127.0.0.1"),
     LOCAL_CHAIN_PORT: port.default(8545),
+    // Where this server reaches the embedded chain when something sits in between (a proxy, a sidecar).
+    LOCAL_CHAIN_RPC_URL: optional(z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http:// or https:// URL")),
     RPC_URL_AMOY: optional(rpcList),
     RPC_URL_POLYGON: optional(rpcList),
     RPC_URL_SEPOLIA: optional(rpcList),

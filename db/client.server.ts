@@ -75,6 +75,9 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       max: 10,
       onnotice: () => {},
       connect_timeout: 10,
+      // Reconnect backoff: postgres.js's default grows to 20 s after a few failed attempts, so the app would
+      // stay down that long after PostgreSQL is back; retry within 2 s instead (docs/decisions/015).
+      backoff: (retries: number) => Math.min(0.1 * 2 ** retries, 2),
     });
     const url = new URL(options.databaseUrl);
     const local = new LocalLocks();
@@ -99,8 +102,23 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       async tryLock(name) {
         const inProcess = local.tryTake(name);
         if (!inProcess) return null;
-        const connection = await client.reserve();
-        const [row] = await connection<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as ok`;
+        // The database may be unreachable (restart, network cut): give the in-process lock back whatever
+        // happens, or this process would never take the lock again once the database returns.
+        let connection: Awaited<ReturnType<typeof client.reserve>>;
+        let row: { ok: boolean } | undefined;
+        try {
+          connection = await client.reserve();
+        } catch (error) {
+          await inProcess.release();
+          throw error;
+        }
+        try {
+          [row] = await connection<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as ok`;
+        } catch (error) {
+          connection.release();
+          await inProcess.release();
+          throw error;
+        }
         if (!row?.ok) {
           connection.release();
           await inProcess.release();
@@ -169,4 +187,37 @@ export async function closeDb(): Promise<void> {
 
 export async function pingDb(db: Db): Promise<void> {
   await db.execute(sql`select 1`);
+}
+
+/** Connection-level failures (refused, reset, timed out, server shutting down): the database is unreachable. */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01", // admin_shutdown (pg_terminate_backend, server restart)
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "53300", // too_many_connections
+]);
+
+/** True when `error` (or what it wraps: Drizzle puts the driver's error in `cause`) means the database is unreachable. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && UNREACHABLE_CODES.has(code)) return true;
+    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+  }
+  return false;
 }

@@ -37,6 +37,8 @@ export function observability() {
     const requestId = incoming && ID.test(incoming) ? incoming : randomUUID();
     res.setHeader("X-Request-Id", requestId);
     (req as Request & { requestId?: string }).requestId = requestId;
+    // The app's own handlers (Remix's handleError) see the same id.
+    req.headers["x-request-id"] = requestId;
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

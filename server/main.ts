@@ -7,7 +7,9 @@
  *  4. seed the demo promoter and event (embedded chain only; idempotent);
  *  5. serve the Remix app (production build, or Vite middleware with --dev);
  *  6. start card payments (queue, mint worker, sweeper; app/services/payments-runtime.server.ts).
- * Ctrl-C / SIGTERM stops the HTTP server, the chain (journal flushed) and the database, then exits.
+ * Ctrl-C / SIGTERM (graceful, at most SHUTDOWN_TIMEOUT_MS): stop accepting requests and let those in flight
+ * finish, let the mint worker finish and record the batch it is sending, then stop the queue, indexer,
+ * cache, database and chain (journal flushed), and exit 0 (docs/decisions/015-fault-tolerance.md).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -43,16 +45,24 @@ const dataDir = path.resolve(config.DATA_DIR);
 const chainInfo = CHAINS[config.chain];
 const cleanups: Array<() => Promise<void>> = [];
 let shuttingDown = false;
+/** Graceful shutdown's bound: within a container orchestrator's usual 30 s grace period. */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+/** In-flight HTTP requests get this long to finish before their connections are closed. */
+const DRAIN_TIMEOUT_MS = 10_000;
+/** Stops accepting requests and waits for those in flight (set once the HTTP server listens). */
+let drainHttp: (() => Promise<void>) | null = null;
 
 async function shutdown(signal: string, code = 0) {
   if (shuttingDown) return;
   shuttingDown = true;
-  log(`${signal}: stopping`);
+  log(`${signal}: stopping (new requests refused, requests and the mint batch in flight finish first)`);
   const force = setTimeout(() => {
-    console.error("[ticketchain] shutdown took longer than 10 s; exiting");
+    console.error(`[ticketchain] shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
     process.exit(1);
-  }, 10_000);
+  }, SHUTDOWN_TIMEOUT_MS);
   force.unref();
+  // HTTP first: in-flight requests (a webhook enqueueing a mint job) still need the queue and the database.
+  await drainHttp?.().catch((error) => console.error(`[ticketchain] during shutdown: ${(error as Error).message}`));
   for (const cleanup of cleanups.reverse()) {
     await cleanup().catch((error) => console.error(`[ticketchain] during shutdown: ${(error as Error).message}`));
   }
@@ -159,13 +169,14 @@ async function main() {
 
   // 5. HTTP
   const server = await serve();
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-      }),
-  );
+  drainHttp = () =>
+    new Promise<void>((resolve) => {
+      // No new connections; idle keep-alive connections close now, busy ones once their response is sent.
+      server.close(() => resolve());
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+      server.once("close", () => (clearInterval(idle), clearTimeout(deadline)));
+    });
   const shownHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
 
   // 6. card payments: mint worker, reservation sweeper (and the Stripe double's webhooks in test mode)
@@ -198,6 +209,7 @@ async function main() {
 }
 
 async function shutdownQuietly() {
+  await drainHttp?.().catch(() => {});
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   cleanups.length = 0;
 }
@@ -216,6 +228,12 @@ async function serve(): Promise<Server> {
   const { createRequestHandler } = await import("@remix-run/express");
   const app = express();
   app.disable("x-powered-by");
+  // While shutting down, a request arriving on a kept-alive connection is turned away (the load balancer
+  // retries it on another server) and the connection closed.
+  app.use((_req, res, next) => {
+    if (!shuttingDown) return next();
+    res.set({ Connection: "close", "Retry-After": "1" }).status(503).json({ error: "This server is shutting down; try again.", code: "shutting_down" });
+  });
   const { observability } = await import("./http-observability");
   app.use(observability());
   // Security headers (CSP with a per-request nonce, HSTS on HTTPS, ...) and the cross-site request guard.
@@ -223,6 +241,21 @@ async function serve(): Promise<Server> {
   const { csrfProtection } = await import("./csrf");
   app.use(securityHeaders({ dev }));
   app.use(csrfProtection());
+  // A request that failed because the database is unreachable answers 503 + Retry-After, not 500.
+  const { takeDatabaseFailure } = await import("../app/services/outage.server");
+  app.use((req, res, next) => {
+    const requestId = (req as { requestId?: string }).requestId ?? "";
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, status: number, ...rest: unknown[]) {
+      if (status === 500 && takeDatabaseFailure(requestId)) {
+        this.setHeader("Retry-After", "5");
+        return (writeHead as (...args: unknown[]) => typeof res).call(this, 503, ...rest.filter((arg) => typeof arg !== "string"));
+      }
+      return (writeHead as (...args: unknown[]) => typeof res).call(this, status, ...rest);
+    } as typeof res.writeHead;
+    res.once("close", () => takeDatabaseFailure(requestId));
+    next();
+  });
   app.use(compression());
 
   if (dev) {

@@ -13,7 +13,7 @@ const VIEM_CHAINS: Record<ChainKey, Chain> = {
 
 /** RPC URLs of the configured chain: the embedded node, or the env's list (several = fallback). */
 export function rpcUrls(e: Env = env()): string[] {
-  if (e.chain === "local") return [`http://${e.LOCAL_CHAIN_HOST}:${e.LOCAL_CHAIN_PORT}`];
+  if (e.chain === "local") return [e.LOCAL_CHAIN_RPC_URL ?? `http://${e.LOCAL_CHAIN_HOST}:${e.LOCAL_CHAIN_PORT}`];
   const rpcVar = CHAINS[e.chain].rpcVar;
   return e[rpcVar] ?? [];
 }

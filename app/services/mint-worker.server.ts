@@ -131,6 +131,9 @@ export class MintWorker {
     if (!lock) return 0;
     try {
       await this.reconcile();
+      // Stopping (graceful shutdown): the batch in flight is finished and recorded, nothing new is started;
+      // captures of minted orders happen on the next start (in test mode the Stripe double is this server).
+      if (this.stopping) return 0;
       const jobs = await this.options.boss.fetch<{ orderId: string }>(MINT_QUEUE, { batchSize: this.maxTickets });
       if (jobs.length) {
         const ids = jobs.map((job) => job.id);
@@ -143,7 +146,7 @@ export class MintWorker {
           throw error;
         }
       }
-      await this.captureMinted();
+      if (!this.stopping) await this.captureMinted();
       return jobs.length;
     } finally {
       await lock.release();
