@@ -85,6 +85,12 @@ export const envSchema = z
     INDEXER_START_BLOCK: optional(z.coerce.number().int().min(0)),
     METRICS_TOKEN: optional(z.string().min(16, "must be at least 16 characters")),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /**
+     * Express's "trust proxy": which proxies may name the client in X-Forwarded-For (a hop count like "1",
+     * or addresses/subnets/"loopback"/"uniquelocal", comma-separated). Unset: the socket's address is the
+     * client, so behind a load balancer every fan would share its address (and its per-IP rate limits).
+     */
+    TRUST_PROXY: optional(z.string().regex(/^(\d{1,2}|true|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'must be a hop count ("1"), "true", or proxy addresses/subnets ("loopback, 10.0.0.0/8")')),
     WALLETCONNECT_PROJECT_ID: optional(z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit id from cloud.reown.com")),
   })
   .superRefine((env, ctx) => {

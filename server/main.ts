@@ -228,6 +228,11 @@ async function serve(): Promise<Server> {
   const { createRequestHandler } = await import("@remix-run/express");
   const app = express();
   app.disable("x-powered-by");
+  // Behind a load balancer: take the client's address from X-Forwarded-For, as far as TRUST_PROXY allows.
+  if (config.TRUST_PROXY) {
+    const trust = config.TRUST_PROXY;
+    app.set("trust proxy", /^\d+$/.test(trust) ? Number(trust) : trust === "true" ? true : trust.split(",").map((part) => part.trim()));
+  }
   // While shutting down, a request arriving on a kept-alive connection is turned away (the load balancer
   // retries it on another server) and the connection closed.
   app.use((_req, res, next) => {

@@ -1,5 +1,4 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Disclosure, DisclosureButton, DisclosurePanel } from "@headlessui/react";
 import { useLoaderData, useRevalidator } from "@remix-run/react";
 import { CardCheckoutForm } from "~/components/CardCheckoutForm";
 import { lazy, Suspense, useCallback, useEffect, useState } from "react";
@@ -206,14 +205,15 @@ export default function EventPage() {
       ) : null}
 
       {event.contractAddress ? (
-        <Disclosure as="section" className="mt-8 rounded-xl border border-zinc-200 bg-white">
-          <DisclosureButton className="group flex w-full items-center justify-between px-4 py-3 text-left text-sm font-medium focus-visible:outline-2 focus-visible:outline-brand-600">
+        // A native disclosure: works before (and without) JavaScript and keeps a UI library out of the page's first load.
+        <details className="group mt-8 rounded-xl border border-zinc-200 bg-white">
+          <summary className="flex w-full cursor-pointer list-none items-center justify-between px-4 py-3 text-left text-sm font-medium focus-visible:outline-2 focus-visible:outline-brand-600 [&::-webkit-details-marker]:hidden">
             How these tickets work
-            <span aria-hidden="true" className="transition group-data-[open]:rotate-180">
+            <span aria-hidden="true" className="transition group-open:rotate-180">
               ▾
             </span>
-          </DisclosureButton>
-          <DisclosurePanel className="space-y-3 px-4 pb-4 text-sm text-zinc-700">
+          </summary>
+          <div className="space-y-3 px-4 pb-4 text-sm text-zinc-700">
             <p>
               Each ticket is an NFT (ERC-721) on {chainName}. It is yours: keep it in your own wallet, resell it at a fair price, or
               show it at the door. Card buyers get a wallet kept safe for them until they claim it.
@@ -232,8 +232,8 @@ export default function EventPage() {
               <dt className="text-zinc-500">Event number</dt>
               <dd>{event.onChainId}</dd>
             </dl>
-          </DisclosurePanel>
-        </Disclosure>
+          </div>
+        </details>
       ) : null}
     </article>
   );

@@ -7,7 +7,7 @@ import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
-import { databaseBackends, type TestDatabase } from "../support/databases";
+import { browserBackends, type TestDatabase } from "../support/databases";
 import { startApp, type AppInstance } from "../support/processes";
 
 /**
@@ -15,7 +15,7 @@ import { startApp, type AppInstance } from "../support/processes";
  * Stripe double is the app's own /v1 + /test-checkout): event page → "Pay by card" → test-mode payment
  * page → order page, live, until "Your ticket is ready"; the ticket is on chain.
  */
-describe.each(databaseBackends())("a fan paying by card (database: %s)", (backend, createDatabase) => {
+describe.each(browserBackends())("a fan paying by card (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
   let dataDir: string;
   let app: AppInstance;

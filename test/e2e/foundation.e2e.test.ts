@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
 import { injectedWalletScript } from "../support/injected-wallet";
-import { databaseBackends, type TestDatabase } from "../support/databases";
+import { browserBackends, type TestDatabase } from "../support/databases";
 import { startApp, type AppInstance } from "../support/processes";
 
 /** Hardhat demo account #2: a fan. */
 const FAN = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
 
 /** On the embedded defaults (PGlite), and again on a fresh database of the real PostgreSQL when DATABASE_URL is set. */
-describe.each(databaseBackends())("a visitor on the embedded defaults (database: %s)", (backend, createDatabase) => {
+describe.each(browserBackends())("a visitor on the embedded defaults (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
   let appEnv: Record<string, string>;
   let dataDir: string;
@@ -103,10 +103,10 @@ describe.each(databaseBackends())("a visitor on the embedded defaults (database:
     expect(await rows.nth(1).innerText()).toMatch(/General Admission\s+\$45\.00\s*180 ETH\s+500 of 500/);
     expect(await rows.nth(2).innerText()).toMatch(/VIP\s+\$120\.00\s*480 ETH\s+50 of 50/);
 
-    // The on-chain details are one click away (a Headless UI disclosure), and name the real contract.
+    // The on-chain details are one click away (a native <details> disclosure), and name the real contract.
     const contract = page.getByTestId("ticket-contract");
     expect(await contract.isVisible()).toBe(false);
-    await page.getByRole("button", { name: "How these tickets work" }).click();
+    await page.getByText("How these tickets work").click();
     await contract.waitFor();
     const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
     const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });

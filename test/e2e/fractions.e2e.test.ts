@@ -7,7 +7,7 @@ import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, fractionalTicketOwnershipAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
-import { databaseBackends, type TestDatabase } from "../support/databases";
+import { browserBackends, type TestDatabase } from "../support/databases";
 import { injectedWalletScript } from "../support/injected-wallet";
 import { startApp, type AppInstance } from "../support/processes";
 
@@ -16,7 +16,7 @@ const FAN_A = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
 const FAN_B = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
 const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`.toLowerCase();
 
-describe.each(databaseBackends())("fractions in the browser (database: %s)", (backend, createDatabase) => {
+describe.each(browserBackends())("fractions in the browser (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
   let dataDir: string;
   let app: AppInstance;

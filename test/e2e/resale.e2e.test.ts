@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, marketplaceAbi, paymentEscrowAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
 import { injectedWalletScript } from "../support/injected-wallet";
-import { databaseBackends, type TestDatabase } from "../support/databases";
+import { browserBackends, type TestDatabase } from "../support/databases";
 import { startApp, type AppInstance } from "../support/processes";
 
 const PROMOTER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // #1, the demo promoter
@@ -17,7 +17,7 @@ const FAN_B = getAddress("0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"); // #4, b
 const FRIEND = getAddress("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"); // #5, gets it as a gift
 const NATIVE = "0x0000000000000000000000000000000000000000";
 
-describe.each(databaseBackends())("resale between two fans (database: %s)", (backend, createDatabase) => {
+describe.each(browserBackends())("resale between two fans (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
   let dataDir: string;
   let app: AppInstance;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
 import { injectedWalletScript } from "../support/injected-wallet";
-import { databaseBackends, type TestDatabase } from "../support/databases";
+import { browserBackends, type TestDatabase } from "../support/databases";
 import { startApp, type AppInstance } from "../support/processes";
 
 /** Hardhat demo account #2: a fan with test ETH. */
@@ -25,7 +25,7 @@ const STATUS_RECORDER = `(() => {
   }).observe(document, { subtree: true, childList: true, characterData: true });
 })();`;
 
-describe.each(databaseBackends())("a fan paying with a wallet (database: %s)", (backend, createDatabase) => {
+describe.each(browserBackends())("a fan paying with a wallet (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
   let dataDir: string;
   let app: AppInstance;

@@ -42,3 +42,21 @@ export function databaseBackends(): Array<[string, () => Promise<TestDatabase>]>
   if (url) backends.push(["postgres", () => postgresDatabase(url)]);
   return backends;
 }
+
+/**
+ * The browser suites (test/e2e) drive the whole app, which takes minutes per backend: they run on PGlite,
+ * the embedded default that `npm start` uses, and on PostgreSQL too only when E2E_ALL_DATABASES=1. The
+ * PostgreSQL side of every query they reach is covered by the Vitest suites, which run on both.
+ */
+export function browserBackends(): Array<[string, () => Promise<TestDatabase>]> {
+  return process.env.E2E_ALL_DATABASES === "1" ? databaseBackends() : [["pglite", pgliteDatabase]];
+}
+
+/**
+ * The fault and load suite (test/faults): on the real PostgreSQL when DATABASE_URL is set (production's
+ * database, and the only one whose connection can be cut), else on PGlite.
+ */
+export function faultBackends(): Array<[string, () => Promise<TestDatabase>]> {
+  const url = process.env.DATABASE_URL;
+  return url ? [["postgres", () => postgresDatabase(url)]] : [["pglite", pgliteDatabase]];
+}
