@@ -53,10 +53,12 @@ export function browserBackends(): Array<[string, () => Promise<TestDatabase>]> 
 }
 
 /**
- * The fault and load suite (test/faults): on the real PostgreSQL when DATABASE_URL is set (production's
- * database, and the only one whose connection can be cut), else on PGlite.
+ * The fault and load suite (test/faults): on PGlite, and on the real PostgreSQL instead when
+ * FAULTS_DATABASE=postgres and DATABASE_URL are set (production's database, and the only one whose
+ * connection can be cut: that case is registered only there). Not yet the CI default: on PostgreSQL the
+ * 500-buyer race still takes minutes on two cores (see README, Known limits).
  */
 export function faultBackends(): Array<[string, () => Promise<TestDatabase>]> {
   const url = process.env.DATABASE_URL;
-  return url ? [["postgres", () => postgresDatabase(url)]] : [["pglite", pgliteDatabase]];
+  return url && process.env.FAULTS_DATABASE === "postgres" ? [["postgres", () => postgresDatabase(url)]] : [["pglite", pgliteDatabase]];
 }
