@@ -59,6 +59,7 @@ afterAll(async () => {
 });
 
 type RouteArgs = { request: Request; params: Record<string, string>; context: Record<string, unknown> };
+let clientCounter = 0;
 type RouteModule = { loader?: (args: RouteArgs) => unknown; action?: (args: RouteArgs) => unknown };
 
 /** Serves the real route modules of the payment flow (as Remix would route them). */
@@ -80,7 +81,8 @@ async function serveApp(): Promise<FetchServer> {
       const fn = request.method === "GET" ? route.loader : route.action;
       if (!fn) return new Response("method not allowed", { status: 405 });
       try {
-        const result = await fn({ request, params, context: {} });
+        // Each request its own client address, as many fans would be (the per-IP checkout limit is not under test here).
+        const result = await fn({ request, params, context: { clientIp: `198.51.100.${++clientCounter % 250}:${clientCounter}` } });
         return result instanceof Response ? result : Response.json(result);
       } catch (thrown) {
         if (thrown instanceof Response) return thrown;

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
 import { NATIVE_CURRENCY, orderTypedData, type Order } from "~/lib/orders";
 import type { DbHandle } from "../../db/client.server";
-import { events, listings, tickets } from "../../db/schema";
+import { events, listings } from "../../db/schema";
 import { currentDeployment, publicClient } from "./chain.server";
 import { claimTickets, FORWARD_REQUEST_TYPES, forwarderAbi } from "./claim.server";
 import { checkListing, createListing, orderOf, ResaleError, resaleQuote } from "./resale.server";
@@ -134,6 +134,19 @@ export async function cancelEmbeddedListing(handle: DbHandle, user: SessionUser,
  * Sends a ticket the embedded wallet holds to a friend: a wallet address, or an email (the friend's account
  * and kept wallet are created if needed; they sign in with that email to see it).
  */
+/**
+ * Refuses someone else's ticket before anything is written (an email recipient gets an account): the
+ * chain's ownerOf must be the fan's kept wallet (claimTickets checks again just before relaying).
+ */
+async function assertKeptFor(handle: DbHandle, user: SessionUser, contract: Address, tokenId: bigint) {
+  const embedded = await embeddedWalletAddress(handle.db, user.id);
+  if (!embedded) throw new ResaleError(400, "TicketChain keeps no tickets for this account: send tickets from your own wallet.");
+  const owner = await publicClient()
+    .readContract({ address: contract, abi: concertTicketAbi, functionName: "ownerOf", args: [tokenId] })
+    .catch(() => null);
+  if (!owner || !isAddressEqual(owner, embedded)) throw new ResaleError(403, `Ticket #${tokenId} is not one TicketChain keeps for you.`);
+}
+
 export async function transferEmbeddedTicket(handle: DbHandle, user: SessionUser, body: unknown) {
   const parsed = EmbeddedTransferInput.safeParse(body);
   if (!parsed.success) {
@@ -141,15 +154,6 @@ export async function transferEmbeddedTicket(handle: DbHandle, user: SessionUser
     throw new ResaleError(400, issue.path.length ? `Invalid transfer: ${issue.path.join(".")} ${issue.message}.` : issue.message);
   }
   const { contract, tokenId, to } = parsed.data;
-  // Refuse someone else's ticket before anything is written (an email recipient gets an account below).
-  // The indexer's owner is the quick check; claimTickets checks ownerOf on chain again before relaying.
-  const embedded = await embeddedWalletAddress(handle.db, user.id);
-  if (!embedded) throw new ResaleError(400, "TicketChain keeps no tickets for this account: send tickets from your own wallet.");
-  const [held] = await handle.db
-    .select({ owner: tickets.owner })
-    .from(tickets)
-    .where(and(eq(tickets.contractAddress, contract.toLowerCase()), eq(tickets.tokenId, tokenId.toString())));
-  if (!held || !isAddressEqual(held.owner as Address, embedded)) throw new ResaleError(403, `Ticket #${tokenId} is not one TicketChain keeps for you.`);
   let target: Address;
   let label: string;
   if (/^0x[0-9a-fA-F]{40}$/.test(to)) {
@@ -157,6 +161,7 @@ export async function transferEmbeddedTicket(handle: DbHandle, user: SessionUser
     label = `${target.slice(0, 6)}…${target.slice(-4)}`;
   } else if (z.string().email().safeParse(to).success) {
     if (user.email && user.email.toLowerCase() === to.toLowerCase()) throw new ResaleError(400, "That is your own email address.");
+    await assertKeptFor(handle, user, contract, tokenId);
     target = (await ensureBuyer(handle.db, to)).address;
     label = to.toLowerCase();
   } else {
