@@ -177,7 +177,7 @@ export async function createListing(db: Db, user: SessionUser, body: unknown, op
 
   const orderHash = hashOrder(order, chainId, marketplace).toLowerCase();
   const contract = order.token.toLowerCase();
-  return db.transaction(async (tx) => {
+  const created = await db.transaction(async (tx) => {
     // One open listing per ticket: a second one would only confuse buyers (the first fill closes both).
     const open = await tx
       .select({ id: listings.id })
@@ -209,6 +209,8 @@ export async function createListing(db: Db, user: SessionUser, body: unknown, op
     if (!row) throw new ResaleError(409, "This exact order is already in the book.");
     return row;
   });
+  await forgetEventListings(event.id);
+  return created;
 }
 
 type ListingRow = typeof listings.$inferSelect;
@@ -410,7 +412,10 @@ export async function refreshListing(db: Db, id: string) {
   if (!z.string().uuid().safeParse(id).success) throw new ResaleError(404, "No such listing.");
   const [row] = await db.select().from(listings).where(eq(listings.id, id));
   if (!row) throw new ResaleError(404, "No such listing.");
-  return { id: row.id, status: await checkListing(db, row) };
+  const status = await checkListing(db, row);
+  // The browser just filled or cancelled it: the event page must not show it from its cache.
+  if (status !== "open") await forgetEventListings(row.eventId);
+  return { id: row.id, status };
 }
 
 /** Runs an API handler; a ResaleError becomes a JSON answer with its status (and details such as the cap). */
