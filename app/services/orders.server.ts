@@ -206,20 +206,31 @@ function orderIdOf(session: Stripe.Checkout.Session): string | null {
  * buyer, and the mint job is enqueued. A completion for an order that is no longer reserved (expired
  * meanwhile) cancels the authorization instead: nobody pays without a ticket.
  */
-async function applyCompleted(db: Db, boss: PgBoss, stripe: Stripe, sessionId: string, eventId: string | null): Promise<WebhookOutcome> {
+/**
+ * A completed Checkout Session as the webhook handlers need it: re-read from Stripe with its PaymentIntent,
+ * its PaymentIntent only when the card is held (requires_capture), and the buyer's account and embedded wallet
+ * ensured for the email then. Shared by primary orders and resale orders.
+ */
+export async function completedSession(db: Db, stripe: Stripe, sessionId: string, orderIdOf: (session: Stripe.Checkout.Session) => string | null) {
   const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["payment_intent"] });
   const orderId = orderIdOf(session);
   const intent = session.payment_intent as Stripe.PaymentIntent | null;
   const email = session.customer_details?.email ?? session.customer_email ?? null;
-  const authorized = session.status === "complete" && intent && typeof intent === "object" && intent.status === "requires_capture";
-  const buyer = authorized && email && orderId ? await ensureBuyer(db, email) : null;
+  // The PaymentIntent only when the card is held; null otherwise.
+  const held = session.status === "complete" && intent && typeof intent === "object" && intent.status === "requires_capture" ? intent : null;
+  const buyer = held && email && orderId ? await ensureBuyer(db, email) : null;
+  return { session, orderId, intent: held, email, buyer };
+}
+
+async function applyCompleted(db: Db, boss: PgBoss, stripe: Stripe, sessionId: string, eventId: string | null): Promise<WebhookOutcome> {
+  const { session, orderId, intent, email, buyer } = await completedSession(db, stripe, sessionId, orderIdOf);
   let cancelStrayAuthorization = false;
   const outcome = await db.transaction(async (tx) => {
     if (eventId) {
       const recorded = await tx.insert(stripeEvents).values({ id: eventId, type: "checkout.session.completed" }).onConflictDoNothing().returning({ id: stripeEvents.id });
       if (!recorded.length) return "duplicate" as const;
     }
-    if (!orderId || !authorized || !buyer) return "ignored" as const;
+    if (!orderId || !intent || !buyer) return "ignored" as const;
     const [order] = await tx
       .update(orders)
       .set({

@@ -11,7 +11,7 @@ import type { Db, DbHandle } from "../../db/client.server";
 import { events, listings, resaleOrders, stripeEvents, tickets } from "../../db/schema";
 import { currentDeployment, publicClient } from "./chain.server";
 import { FORWARD_REQUEST_TYPES, forwarderAbi } from "./claim.server";
-import { cancelAuthorization, maskEmail } from "./orders.server";
+import { cancelAuthorization, completedSession, maskEmail } from "./orders.server";
 import { coinPrice, isStale } from "./prices.server";
 import { inTransaction, RESALE_FILL_QUEUE } from "./queue.server";
 
@@ -197,19 +197,14 @@ export function resaleOrderIdOf(object: { metadata?: Stripe.Metadata | null }): 
  * authorization (its listing was released or went to someone else).
  */
 async function applyResaleCompleted(db: Db, boss: PgBoss, stripe: Stripe, sessionId: string, eventId: string | null): Promise<"processed" | "duplicate" | "ignored"> {
-  const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["payment_intent"] });
-  const orderId = resaleOrderIdOf(session);
-  const intent = session.payment_intent as Stripe.PaymentIntent | null;
-  const email = session.customer_details?.email ?? session.customer_email ?? null;
-  const authorized = session.status === "complete" && intent && typeof intent === "object" && intent.status === "requires_capture";
-  const buyer = authorized && email && orderId ? await ensureBuyer(db, email) : null;
+  const { session, orderId, intent, email, buyer } = await completedSession(db, stripe, sessionId, resaleOrderIdOf);
   let stray = false;
   const outcome = await db.transaction(async (tx) => {
     if (eventId) {
       const recorded = await tx.insert(stripeEvents).values({ id: eventId, type: "checkout.session.completed" }).onConflictDoNothing().returning({ id: stripeEvents.id });
       if (!recorded.length) return "duplicate" as const;
     }
-    if (!orderId || !authorized || !buyer) return "ignored" as const;
+    if (!orderId || !intent || !buyer) return "ignored" as const;
     const [order] = await tx
       .update(resaleOrders)
       .set({
