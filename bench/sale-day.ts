@@ -73,7 +73,9 @@ const routes = [
   [/^\/v1\/(.*)$/, () => import("../app/routes/v1.$"), ["*"]],
   [/^\/test-checkout\/([^/]+)$/, () => import("../app/routes/test-checkout.$sessionId"), ["sessionId"]],
 ] as unknown as Array<[RegExp, () => Promise<RouteModule>, string[]]>;
-/** The app's own route modules of the payment flow, served over HTTP as Remix routes them. */
+/** The app's own route modules of the payment flow, served over HTTP as Remix routes them (each imported once). */
+const modules = new Map<() => Promise<RouteModule>, Promise<RouteModule>>();
+const loaded = (load: () => Promise<RouteModule>) => modules.get(load) ?? modules.set(load, load()).get(load)!;
 /** Before the clock starts, Stripe's deliveries are recorded (answered 200) and replayed, re-signed, later. */
 let recordWebhooks = true;
 const recorded: string[] = [];
@@ -87,7 +89,7 @@ const app = await serveFetch(async (request) => {
   for (const [pattern, load, names] of routes) {
     const match = pattern.exec(pathname);
     if (!match) continue;
-    const route = await load();
+    const route = await loaded(load);
     const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
     const fn = request.method === "GET" ? route.loader : route.action;
     if (!fn) return new Response("method not allowed", { status: 405 });

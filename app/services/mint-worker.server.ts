@@ -356,19 +356,28 @@ export class MintWorker {
         .returning({ id: mintBatches.id });
       if (!batch) return;
       if (gasUsed !== null) metrics().gasSpent.inc({ operation: "mintBatch" }, Number(gasUsed));
+      // One statement for the batch's orders (not one per order: a sale-day batch has 100), then one per tier.
       let offset = 0n;
-      for (const order of await this.batchOrders(tx, batchId)) {
-        const [minted] = await tx
-          .update(orders)
-          .set({ status: "minted", firstTokenId: (firstTokenId + offset).toString(), txHash, updatedAt: new Date() })
-          .where(and(eq(orders.id, order.id), eq(orders.status, "minting")))
-          .returning({ id: orders.id });
+      const values = (await this.batchOrders(tx, batchId)).map((order) => {
+        const first = firstTokenId + offset;
         offset += BigInt(order.quantity);
-        if (!minted) continue;
+        return sql`(${order.id}::uuid, ${first.toString()}::numeric)`;
+      });
+      if (!values.length) return;
+      const result = await tx.execute(
+        sql`update orders set status = 'minted', first_token_id = v.first, tx_hash = ${txHash}, updated_at = now()
+            from (values ${sql.join(values, sql`, `)}) as v(id, first)
+            where orders.id = v.id and orders.status = 'minting'
+            returning orders.tier_id as "tierId", orders.quantity`,
+      );
+      const minted = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<{ tierId: string; quantity: number }>;
+      const perTier = new Map<string, number>();
+      for (const order of minted) perTier.set(order.tierId, (perTier.get(order.tierId) ?? 0) + Number(order.quantity));
+      for (const [tierId, quantity] of perTier) {
         await tx
           .update(ticketTiers)
-          .set({ sold: sql`greatest(${ticketTiers.sold}, ${onChainSold})`, reserved: sql`${ticketTiers.reserved} - ${order.quantity}` })
-          .where(eq(ticketTiers.id, order.tierId));
+          .set({ sold: sql`greatest(${ticketTiers.sold}, ${onChainSold})`, reserved: sql`${ticketTiers.reserved} - ${quantity}` })
+          .where(eq(ticketTiers.id, tierId));
       }
     });
     this.log(`batch ${batchId} confirmed: first token ${firstTokenId} (${txHash})`);

@@ -68,10 +68,13 @@ export async function ensureEmbeddedWallet(db: Db, userId: string): Promise<Addr
   const existing = await db.select({ address: embeddedWallets.address }).from(embeddedWallets).where(eq(embeddedWallets.userId, userId));
   if (existing[0]) return getAddress(existing[0].address);
   const sealed = sealWallet(generatePrivateKey());
-  await db
+  const [created] = await db
     .insert(embeddedWallets)
     .values({ userId, ...sealed })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ address: embeddedWallets.address });
+  if (created) return getAddress(created.address);
+  // Another request created it first: theirs is the one.
   const [row] = await db.select({ address: embeddedWallets.address }).from(embeddedWallets).where(eq(embeddedWallets.userId, userId));
   return getAddress(row!.address);
 }
@@ -82,10 +85,12 @@ export async function ensureUserByEmail(db: Db, email: string): Promise<{ userId
   const find = () => db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${normalized}`);
   const found = await find();
   if (found[0]) return { userId: found[0].id };
-  await db
+  const [created] = await db
     .insert(users)
     .values({ email: normalized, displayName: normalized.split("@")[0]! })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ id: users.id });
+  if (created) return { userId: created.id };
   const [row] = await find();
   return { userId: row!.id };
 }

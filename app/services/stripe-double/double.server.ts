@@ -68,7 +68,22 @@ export interface DoubleAccount {
 }
 
 /** The double's API key and webhook secret: generated once, kept in the database (shared by app servers). */
-export async function doubleAccount(db: Db): Promise<DoubleAccount> {
+/** The account's keys never change once created: read once per database handle, not on every API call. */
+const accounts = new WeakMap<Db, Promise<DoubleAccount>>();
+
+export function doubleAccount(db: Db): Promise<DoubleAccount> {
+  let account = accounts.get(db);
+  if (!account) {
+    account = loadAccount(db).catch((error) => {
+      accounts.delete(db);
+      throw error;
+    });
+    accounts.set(db, account);
+  }
+  return account;
+}
+
+async function loadAccount(db: Db): Promise<DoubleAccount> {
   await db
     .insert(stripeDoubleAccounts)
     .values({
@@ -98,7 +113,11 @@ async function save(db: Q, data: Json & { id: string; object: string }) {
     .onConflictDoUpdate({ target: stripeDoubleObjects.id, set: { data, updatedAt: new Date() } });
 }
 
+/** Events created by this process (a request that created none has nothing to deliver). */
+let emitted = 0;
+
 async function emit(db: Q, type: string, object: Json) {
+  emitted++;
   const id = newId("evt", 12);
   const payload = {
     id,
@@ -208,6 +227,7 @@ export async function handleStripeApi(db: Db, request: Request, options: DoubleO
   }
   let status = 200;
   let body: unknown;
+  const emittedBefore = emitted;
   try {
     body = await route(db, method, url.pathname, params, options);
   } catch (error) {
@@ -222,8 +242,9 @@ export async function handleStripeApi(db: Db, request: Request, options: DoubleO
   if (claimed) {
     await db.update(stripeDoubleIdempotency).set({ status, body: body as Json }).where(eq(stripeDoubleIdempotency.key, key!));
   }
-  // Events created by this request go out right away (Stripe delivers within seconds).
-  void deliverPendingEvents(db, options.webhookUrl).catch(() => {});
+  // Events created by this request go out right away (Stripe delivers within seconds); undelivered ones are
+  // retried by the payments runtime's loop.
+  if (emitted !== emittedBefore) void deliverPendingEvents(db, options.webhookUrl).catch(() => {});
   return json(status, body, key ? { "idempotency-key": key } : {});
 }
 
