@@ -20,7 +20,7 @@ const run = spawnSync(
   ["hardhat", "coverage", "--solcoverjs", "./.solcover.cjs", "--testfiles", testFiles.join(" ")],
   { stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, SOLIDITY_COVERAGE: "true" }, encoding: "utf8" },
 );
-// Keep the mocha summary lines, not the whole spec listing (the plain `hardhat test` run shows that).
+// Keep the mocha summary lines, not the whole spec listing (all of it is printed when a test fails).
 const out = run.stdout ?? "";
 const summary = out.split("\n").filter((l) => /passing|failing|pending|^\s+\d+\) /.test(l));
 console.log(summary.join("\n"));
