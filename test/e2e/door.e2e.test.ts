@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import QRCode from "qrcode";
 import { createPublicClient, createWalletClient, getAddress, http, keccak256, toHex, type Address } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
@@ -49,7 +50,7 @@ describe("door check-in", () => {
       address: ticket,
       abi: concertTicketAbi,
       functionName: "mintBatch",
-      args: [0n, [FAN, FAN], keccak256(toHex("door-e2e"))],
+      args: [0n, [FAN, FAN, FAN], keccak256(toHex("door-e2e"))],
     });
     expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
     tokenId = await client.readContract({ address: ticket, abi: concertTicketAbi, functionName: "tokenForOrder", args: [keccak256(toHex("door-e2e"))] });
@@ -61,8 +62,8 @@ describe("door check-in", () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function signedIn(account: Address, viewport = { width: 420, height: 860 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
+  async function signedIn(account: Address, viewport = { width: 420, height: 860 }, on: Browser = browser): Promise<Page> {
+    const context = await on.newContext({ viewport });
     await context.addInitScript(injectedWalletScript({ rpcUrl: app.chainUrl, account, chainId: 31337 }));
     const page = await context.newPage();
     page.on("console", (message) => {
@@ -139,7 +140,7 @@ describe("door check-in", () => {
     for (const gate of ["gate A", "gate B"]) {
       const page = await signedIn(PROMOTER, { width: 420, height: 1000 });
       await page.goto(`${app.url}/door/aurora-nights-demo`);
-      await page.getByTestId("manifest").getByText("2 tickets").waitFor();
+      await page.getByTestId("manifest").getByText("3 tickets").waitFor();
       await page.getByLabel("Gate").fill(gate);
       await page.context().setOffline(true);
       await page.getByText("Offline — scans are queued").waitFor();
@@ -165,6 +166,38 @@ describe("door check-in", () => {
     for (const page of gates) await page.context().close();
   });
 
+  it("scans with the camera: the fan's live QR in front of the scanner's camera gives green (jsQR decoding frames of a real video stream)", async () => {
+    // Chromium's fake capture device plays a Y4M video: here, frames showing the QR of a live pass of the
+    // third ticket, drawn as the fan's phone would show it. Chromium on Linux has no BarcodeDetector, so
+    // this is the page's fallback decoder (jsQR) reading the camera stream.
+    const third = tokenId + 2n;
+    const pass = { chainId: 31337, ticket, tokenId: third, holder: FAN, window: passWindow() };
+    const live = encodeDoorPass(pass, await FAN_KEY.signTypedData(doorPassTypedData(pass)));
+    const video = path.join(dataDir, "qr-camera.y4m");
+    writeFileSync(video, qrVideo(live));
+    const camera = await chromium.launch({
+      executablePath: await findChromium(),
+      args: [...CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
+    });
+    try {
+      const page = await signedIn(PROMOTER, { width: 420, height: 1000 }, camera);
+      await page.goto(`${app.url}/door/aurora-nights-demo`);
+      await page.getByTestId("manifest").getByText("3 tickets").waitFor();
+      await page.getByLabel("Gate").fill("gate C");
+      await page.getByRole("button", { name: "Start camera" }).click();
+      await page.getByLabel("Camera preview").waitFor();
+      const verdict = page.getByTestId("verdict");
+      await verdict.waitFor({ timeout: 30_000 });
+      expect(await verdict.getAttribute("data-ok")).toBe("true");
+      expect(await verdict.innerText()).toMatch(new RegExp(`Welcome in[\\s\\S]*Ticket #${third} · General Admission`));
+      await page.screenshot({ path: path.join(SCREENSHOTS, "door-scanner-camera.png"), fullPage: true });
+      await page.getByRole("button", { name: "Stop camera" }).click();
+      await page.context().close();
+    } finally {
+      await camera.close();
+    }
+  });
+
   it("the check-in reaches the chain in the next batch (server signer, scannerRole granted by the demo promoter)", async () => {
     const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
     const deadline = Date.now() + 45_000;
@@ -185,3 +218,30 @@ describe("door check-in", () => {
     expect(consoleErrors).toEqual([]);
   });
 });
+
+/**
+ * A Y4M video (YUV 4:2:0, 640×480, 10 frames at 10 fps, looped by Chromium) of `text` as a black-on-white
+ * QR code with its quiet zone, centred: what Chromium's fake camera device plays.
+ */
+function qrVideo(text: string): Buffer {
+  const width = 640;
+  const height = 480;
+  const qr = QRCode.create(text, { errorCorrectionLevel: "M" });
+  const modules = qr.modules.size;
+  const scale = Math.floor((height - 40) / (modules + 8));
+  const side = (modules + 8) * scale;
+  const left = Math.floor((width - side) / 2);
+  const top = Math.floor((height - side) / 2);
+  const luma = Buffer.alloc(width * height, 60); // a dark room around the phone's white screen
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const row = Math.floor(y / scale) - 4;
+      const col = Math.floor(x / scale) - 4;
+      const dark = row >= 0 && col >= 0 && row < modules && col < modules && qr.modules.get(row, col);
+      luma[(top + y) * width + left + x] = dark ? 16 : 235;
+    }
+  }
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), luma, chroma]);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), ...Array(10).fill(frame)]);
+}
