@@ -13,6 +13,8 @@ import { startApp, type AppInstance } from "../support/processes";
 /** Hardhat demo account #1: the demo promoter (seeded with PROMOTER_ROLE on the factory). */
 const PROMOTER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
 const SCREENSHOTS = "test-results";
+/** Hardhat demo account #5: door staff added by the promoter. */
+const STAFF = getAddress("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
 
 /** Records every text the publish progress shows (a step can last only a moment). */
 const PROGRESS_RECORDER = `(() => {
@@ -155,6 +157,23 @@ describe("a promoter (demo account #1) in the browser", () => {
 
     await page.getByTestId("stat-sold").getByText("0 / 120").waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "promoter-dashboard.png"), fullPage: true });
+
+    // Door staff: a typo is answered on the form; a wallet is added, then granted the scanner role on chain.
+    const staff = page.getByRole("region", { name: "Door staff" });
+    await staff.getByLabel("Wallet address or email").fill("not a wallet");
+    await staff.getByRole("button", { name: "Add" }).click();
+    await staff.getByText("Enter a wallet address (0x…) or an email address.").waitFor();
+    // The browser reports the refused request (HTTP 400) on its console; that one is expected.
+    const refused = consoleErrors.findIndex((text) => /status of 400/.test(text));
+    expect(refused, consoleErrors.join("\n")).toBeGreaterThanOrEqual(0);
+    consoleErrors.splice(refused, 1);
+    await staff.getByLabel("Wallet address or email").fill(STAFF.toLowerCase());
+    await staff.getByRole("button", { name: "Add" }).click();
+    await staff.getByRole("listitem").filter({ hasText: STAFF }).waitFor();
+    await clickWalletButton(page, staff, "Grant scanner role");
+    await staff.getByText(/Confirmed in block \d+/).waitFor({ timeout: 60_000 });
+    const scannerRole = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "scannerRole", args: [count] });
+    expect(await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "hasRole", args: [scannerRole, STAFF] })).toBe(true);
 
     await page.getByRole("link", { name: "View the public page" }).click();
     await page.waitForURL(/\/events\/northern-lights-orchestra$/);
