@@ -21,6 +21,9 @@ import { events, tickets } from "../../db/schema";
 import { currentDeployment, publicClient } from "./chain.server";
 import { serverAccount, withSigner } from "./signer.server";
 import { embeddedAccount, embeddedWalletAddress } from "./wallets.server";
+import { FORWARD_REQUEST_TYPES } from "~/lib/forwarder";
+
+export { FORWARD_REQUEST_TYPES };
 
 /**
  * Claim: move tickets from the wallet TicketChain keeps for a card buyer (the embedded wallet) to a
@@ -43,19 +46,6 @@ export const forwarderAbi = parseAbi([
   "error ERC2771ForwarderMismatchedValue(uint256 requestedValue, uint256 msgValue)",
   "error FailedCall()",
 ]);
-
-/** EIP-712 type of OpenZeppelin's ERC2771Forwarder (the nonce is signed but not sent: the forwarder reads it). */
-export const FORWARD_REQUEST_TYPES = {
-  ForwardRequest: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "gas", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint48" },
-    { name: "data", type: "bytes" },
-  ],
-} as const;
 
 /** Gas forwarded to each transferFrom (a ticket transfer uses ~35k; the forwarder checks it was available). */
 const REQUEST_GAS = 150_000n;

@@ -28,6 +28,9 @@ import {
   type Log,
   type TransactionReceipt,
 } from "viem";
+import { FORWARD_REQUEST_TYPES } from "../../app/lib/forwarder";
+
+export { FORWARD_REQUEST_TYPES };
 
 chai.use(chaiAsPromised);
 
@@ -41,19 +44,6 @@ export const PERMIT_TYPES = {
     { name: "value", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
-/** EIP-712 types of OpenZeppelin's ERC2771Forwarder requests (domain name "TicketChainForwarder", version "1"). */
-export const FORWARD_REQUEST_TYPES = {
-  ForwardRequest: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "gas", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint48" },
-    { name: "data", type: "bytes" },
   ],
 } as const;
 
