@@ -1,9 +1,10 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { BaseError, ContractFunctionRevertedError, getAddress, type Address, type PublicClient } from "viem";
 import { concertTicketAbi, ticketFactoryAbi } from "~/contracts/abi";
-import { checkPassTime, decodeDoorPass, isSignedByHolder, type DoorPass } from "~/lib/door-pass";
+import { checkPassTime, decodeDoorPass, type DoorPass } from "~/lib/door-pass";
 import type { Db, DbHandle } from "../../db/client.server";
 import { checkInConflicts, checkIns, events, tickets, ticketTiers } from "../../db/schema";
+import { passSignedByHolder } from "./door-signature.server";
 import { metrics } from "./metrics.server";
 
 /**
@@ -119,7 +120,7 @@ export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Prom
   if (event.status === "cancelled") return refuse("cancelled", "This event was cancelled: no entry");
   const time = checkPassTime(pass, scannedAt.getTime());
   if (!time.ok) return refuse(time.reason.startsWith("Pass expired") ? "expired" : "future", time.reason);
-  if (!(await isSignedByHolder(pass, signature))) return refuse("forged", "Forged pass: the signature is not the holder's");
+  if (!(await passSignedByHolder(pass, signature))) return refuse("forged", "Forged pass: the signature is not the holder's");
 
   const row = await ticketRow(db, pass);
   if (!row) return refuse("unknown-ticket", `Ticket #${pass.tokenId} does not exist (or is not indexed yet)`);
