@@ -85,13 +85,49 @@ export function alreadyReason(row: { scannedAt: Date; gate: string }): string {
   return `Already checked in at ${clock(row.scannedAt)}${row.gate ? ` (${row.gate})` : ""}`;
 }
 
-async function ticketRow(db: Db, pass: DoorPass) {
+// ---------------------------------------------------------------------------------------------------
+// Tier and seat of each ticket, for the steward's screen. They never change once a ticket is indexed (a
+// seat is the ticket's rank in its tier by token id, and token ids only grow), so they are loaded once
+// per event for all its tickets and kept in memory; a ticket minted after the load triggers a reload
+// (at most every SEATS_RELOAD_MS), then the one-ticket query. Ownership is never cached: it is read in
+// the same statement that records the check-in.
+// ---------------------------------------------------------------------------------------------------
+
+interface Seat {
+  tier: string | null;
+  seat: number | null;
+}
+
+interface SeatMap {
+  loadedAt: number;
+  seats: Map<string, Seat>;
+}
+
+const SEATS_RELOAD_MS = 2_000;
+const SEATS_EVENTS = 16;
+const seatMaps = new WeakMap<Db, Map<string, Promise<SeatMap>>>();
+
+async function loadSeats(db: Db, chainId: number, contract: string): Promise<SeatMap> {
+  const rows = await db
+    .select({
+      tokenId: tickets.tokenId,
+      tierPosition: tickets.tierPosition,
+      tier: ticketTiers.name,
+      seat: sql<number>`row_number() over (partition by ${tickets.tierPosition} order by ${tickets.tokenId})::int`,
+    })
+    .from(tickets)
+    .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, tickets.eventId), eq(ticketTiers.position, tickets.tierPosition)))
+    .where(and(eq(tickets.chainId, chainId), eq(tickets.contractAddress, contract)));
+  const seats = new Map<string, Seat>();
+  // A ticket without a tier has seat 0, as the one-ticket query counts it.
+  for (const row of rows) seats.set(row.tokenId, { tier: row.tier ?? null, seat: row.tierPosition === null ? 0 : row.seat });
+  return { loadedAt: Date.now(), seats };
+}
+
+/** The one-ticket query (a ticket the event's seat map has not seen yet). */
+async function seatOfOne(db: Db, chainId: number, contract: string, tokenId: string): Promise<Seat> {
   const [row] = await db
     .select({
-      owner: tickets.owner,
-      checkedIn: tickets.checkedIn,
-      fractionalized: tickets.fractionalized,
-      tierPosition: tickets.tierPosition,
       tierName: ticketTiers.name,
       seat: sql<number | null>`(select count(*)::int from ${tickets} t2 where t2.chain_id = ${tickets.chainId}
         and t2.contract_address = ${tickets.contractAddress} and t2.tier_position = ${tickets.tierPosition}
@@ -99,15 +135,81 @@ async function ticketRow(db: Db, pass: DoorPass) {
     })
     .from(tickets)
     .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, tickets.eventId), eq(ticketTiers.position, tickets.tierPosition)))
-    .where(
-      and(eq(tickets.chainId, pass.chainId), eq(tickets.contractAddress, pass.ticket.toLowerCase()), eq(tickets.tokenId, pass.tokenId.toString())),
-    );
-  return row ?? null;
+    .where(and(eq(tickets.chainId, chainId), eq(tickets.contractAddress, contract), eq(tickets.tokenId, tokenId)));
+  return { tier: row?.tierName ?? null, seat: row?.seat ?? null };
+}
+
+async function seatOf(db: Db, chainId: number, contract: string, tokenId: string): Promise<Seat> {
+  let byEvent = seatMaps.get(db);
+  if (!byEvent) seatMaps.set(db, (byEvent = new Map()));
+  const key = `${chainId}:${contract}`;
+  let pending = byEvent.get(key);
+  if (!pending) {
+    if (byEvent.size >= SEATS_EVENTS) byEvent.clear();
+    pending = loadSeats(db, chainId, contract);
+    byEvent.set(key, pending);
+    pending.catch(() => byEvent.delete(key));
+  }
+  let map = await pending;
+  const known = map.seats.get(tokenId);
+  if (known) return known;
+  if (Date.now() - map.loadedAt >= SEATS_RELOAD_MS && byEvent.get(key) === pending) {
+    const reload = loadSeats(db, chainId, contract);
+    byEvent.set(key, reload);
+    reload.catch(() => byEvent.delete(key));
+    map = await reload;
+    const found = map.seats.get(tokenId);
+    if (found) return found;
+  }
+  return seatOfOne(db, chainId, contract, tokenId);
+}
+
+/** Tests: forget the seat maps. */
+export function resetSeatMaps(db: Db) {
+  seatMaps.delete(db);
+}
+
+interface AdmitRow {
+  owner: string;
+  checked_in: boolean;
+  fractionalized: boolean;
+  inserted: boolean;
+}
+
+/**
+ * One statement: read the indexed ticket and, when the pass holder owns it, it is not split into shares
+ * and not checked in on chain, record the check-in (the primary key turns a second one, even a
+ * concurrent one at another gate, into no row). Returns the ticket's row (none: unknown ticket) and
+ * whether this scan recorded the check-in. A refusal writes nothing.
+ */
+async function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput, scannedAt: Date): Promise<AdmitRow | null> {
+  const contract = pass.ticket.toLowerCase();
+  const holder = pass.holder.toLowerCase();
+  const tokenId = pass.tokenId.toString();
+  // An offline scan already synced (same scan id) is not recorded again, whichever ticket it named.
+  const notSynced = input.scanId ? sql`and not exists (select 1 from ${checkIns} s where s.scan_id = ${input.scanId})` : sql``;
+  const result = await db.execute(sql`
+    with t as (
+      select owner, checked_in, fractionalized from ${tickets}
+      where chain_id = ${pass.chainId} and contract_address = ${contract} and token_id = ${tokenId}::numeric
+    ), ins as (
+      insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
+      select ${pass.chainId}::int, ${contract}::text, ${tokenId}::numeric, ${event.id}::uuid, ${holder}::text, ${input.scannerId}::uuid,
+        ${input.gate}::text, ${scannedAt.toISOString()}::timestamptz, ${input.scanId ?? null}::text
+      from t
+      where lower(t.owner) = ${holder} and not t.fractionalized and not t.checked_in ${notSynced}
+      on conflict do nothing
+      returning 1
+    )
+    select owner, checked_in, fractionalized, exists (select 1 from ins) as inserted from t`);
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: AdmitRow[] }).rows) as AdmitRow[];
+  return rows[0] ?? null;
 }
 
 /**
  * Verifies one pass for `event` and, when it is good, records the check-in. Never throws for bad input:
- * every refusal is a result with a reason a door steward can read out.
+ * every refusal is a result with a reason a door steward can read out. An admission costs one database
+ * statement (`admit`); a refusal writes nothing.
  */
 export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Promise<ScanResult> {
   const scannedAt = input.scannedAt ?? new Date();
@@ -122,49 +224,30 @@ export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Prom
   if (!time.ok) return refuse(time.reason.startsWith("Pass expired") ? "expired" : "future", time.reason);
   if (!(await passSignedByHolder(pass, signature))) return refuse("forged", "Forged pass: the signature is not the holder's");
 
-  const row = await ticketRow(db, pass);
+  const row = await admit(db, event, pass, input, scannedAt);
   if (!row) return refuse("unknown-ticket", `Ticket #${pass.tokenId} does not exist (or is not indexed yet)`);
-  const ticket: ScanTicket = { tokenId: pass.tokenId.toString(), tier: row.tierName ?? null, seat: row.seat ?? null };
+  const contract = pass.ticket.toLowerCase();
+  const tokenId = pass.tokenId.toString();
+  const ticket: ScanTicket = { tokenId, ...(await seatOf(db, pass.chainId, contract, tokenId)) };
+  if (row.inserted) {
+    metrics().checkIns.inc({ result: "accepted" });
+    return { ok: true, reason: "Welcome in", ticket };
+  }
+  // Not recorded: say why, in the order of the checks.
   if (row.owner.toLowerCase() !== pass.holder.toLowerCase()) {
     return refuse("transferred", "Ticket changed hands after this pass was made: the pass holder no longer owns it", ticket);
   }
   if (row.fractionalized) return refuse("fractional", "Ticket is split into shares: redeem it before the show", ticket);
-
-  const key = and(
-    eq(checkIns.chainId, pass.chainId),
-    eq(checkIns.contractAddress, pass.ticket.toLowerCase()),
-    eq(checkIns.tokenId, pass.tokenId.toString()),
-  );
   if (input.scanId) {
     const [same] = await db.select({ scanId: checkIns.scanId }).from(checkIns).where(eq(checkIns.scanId, input.scanId));
     if (same) return { ok: true, reason: "Welcome in (already synced)", ticket };
   }
-  if (row.checkedIn) {
-    const [existing] = await db.select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate }).from(checkIns).where(key);
-    return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in (on chain)", ticket);
-  }
-  const inserted = await db
-    .insert(checkIns)
-    .values({
-      chainId: pass.chainId,
-      contractAddress: pass.ticket.toLowerCase(),
-      tokenId: pass.tokenId.toString(),
-      eventId: event.id,
-      holder: pass.holder.toLowerCase(),
-      scannerId: input.scannerId,
-      gate: input.gate,
-      scannedAt,
-      scanId: input.scanId ?? null,
-    })
-    .onConflictDoNothing()
-    .returning({ tokenId: checkIns.tokenId });
-  if (!inserted.length) {
-    const [existing] = await db.select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate, scanId: checkIns.scanId }).from(checkIns).where(key);
-    if (existing && input.scanId && existing.scanId === input.scanId) return { ok: true, reason: "Welcome in (already synced)", ticket };
-    return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in", ticket);
-  }
-  metrics().checkIns.inc({ result: "accepted" });
-  return { ok: true, reason: "Welcome in", ticket };
+  const [existing] = await db
+    .select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate })
+    .from(checkIns)
+    .where(and(eq(checkIns.chainId, pass.chainId), eq(checkIns.contractAddress, contract), eq(checkIns.tokenId, tokenId)));
+  if (row.checked_in) return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in (on chain)", ticket);
+  return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in", ticket);
 }
 
 // ---------------------------------------------------------------------------------------------------
