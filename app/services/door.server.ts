@@ -176,28 +176,64 @@ interface AdmitRow {
   inserted: boolean;
 }
 
+interface Admission {
+  chain_id: number;
+  contract_address: string;
+  token_id: string;
+  event_id: string;
+  holder: string;
+  scanner_id: string | null;
+  gate: string;
+  scanned_at: string;
+  scan_id: string | null;
+  n: number;
+}
+
 /**
- * One statement: read the indexed ticket and, when the pass holder owns it, it is not split into shares
- * and not checked in on chain, record the check-in (the primary key turns a second one, even a
- * concurrent one at another gate, into no row). Returns the ticket's row (none: unknown ticket) and
- * whether this scan recorded the check-in. A refusal writes nothing.
+ * One statement for a batch of scans: read each indexed ticket and, when the pass holder owns it, it is
+ * not split into shares and not checked in on chain (and, for an offline scan, that scan id is not
+ * recorded yet), record the check-in. The primary key turns a second check-in of a ticket, even a
+ * concurrent one at another gate or on another app server, into no row. Returns, per scan, the ticket's
+ * row (none: unknown ticket) and whether this scan recorded the check-in. A refusal writes nothing.
  */
-async function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput, scannedAt: Date): Promise<AdmitRow | null> {
-  const contract = pass.ticket.toLowerCase();
-  const holder = pass.holder.toLowerCase();
-  const tokenId = pass.tokenId.toString();
-  // An offline scan already synced (same scan id) is not recorded again, whichever ticket it named.
-  const notSynced = input.scanId ? sql`and not exists (select 1 from ${checkIns} s where s.scan_id = ${input.scanId})` : sql``;
+async function admitBatch(db: Db, batch: Admission[]): Promise<Array<AdmitRow | null>> {
+  if (batch.length === 1) return [await admitOne(db, batch[0]!)];
+  const result = await db.execute(sql`
+    with i as (
+      select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as i(chain_id int, contract_address text, token_id numeric,
+        event_id uuid, holder text, scanner_id uuid, gate text, scanned_at timestamptz, scan_id text, n int)
+    ), t as (
+      select i.*, k.owner, k.checked_in, k.fractionalized from i
+      join ${tickets} k on k.chain_id = i.chain_id and k.contract_address = i.contract_address and k.token_id = i.token_id
+    ), ins as (
+      insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
+      select chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id from t
+      where lower(t.owner) = t.holder and not t.fractionalized and not t.checked_in
+        and (t.scan_id is null or not exists (select 1 from ${checkIns} s where s.scan_id = t.scan_id))
+      on conflict do nothing
+      returning chain_id, contract_address, token_id
+    )
+    select t.n, t.owner, t.checked_in, t.fractionalized, exists (select 1 from ins where ins.chain_id = t.chain_id
+      and ins.contract_address = t.contract_address and ins.token_id = t.token_id) as inserted
+    from t`);
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<AdmitRow & { n: number }>;
+  const byN = new Map(rows.map((row) => [Number(row.n), row]));
+  return batch.map((a) => byN.get(a.n) ?? null);
+}
+
+/** `admitBatch` for a single scan (the usual case when the door is not busy): a simpler, cheaper plan. */
+async function admitOne(db: Db, a: Admission): Promise<AdmitRow | null> {
+  const notSynced = a.scan_id !== null ? sql`and not exists (select 1 from ${checkIns} s where s.scan_id = ${a.scan_id})` : sql``;
   const result = await db.execute(sql`
     with t as (
       select owner, checked_in, fractionalized from ${tickets}
-      where chain_id = ${pass.chainId} and contract_address = ${contract} and token_id = ${tokenId}::numeric
+      where chain_id = ${a.chain_id} and contract_address = ${a.contract_address} and token_id = ${a.token_id}::numeric
     ), ins as (
       insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
-      select ${pass.chainId}::int, ${contract}::text, ${tokenId}::numeric, ${event.id}::uuid, ${holder}::text, ${input.scannerId}::uuid,
-        ${input.gate}::text, ${scannedAt.toISOString()}::timestamptz, ${input.scanId ?? null}::text
+      select ${a.chain_id}::int, ${a.contract_address}::text, ${a.token_id}::numeric, ${a.event_id}::uuid, ${a.holder}::text,
+        ${a.scanner_id}::uuid, ${a.gate}::text, ${a.scanned_at}::timestamptz, ${a.scan_id}::text
       from t
-      where lower(t.owner) = ${holder} and not t.fractionalized and not t.checked_in ${notSynced}
+      where lower(t.owner) = ${a.holder} and not t.fractionalized and not t.checked_in ${notSynced}
       on conflict do nothing
       returning 1
     )
@@ -207,9 +243,79 @@ async function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput,
 }
 
 /**
+ * Group commit: while one admission statement runs, the scans that arrive wait and then go together in
+ * the next one (up to ADMIT_BATCH), so a busy door pays the statement's fixed cost once per batch, not
+ * once per scan. A lone scan goes at once (no timer). A batch never holds the same ticket or the same
+ * scan id twice (the later scan waits for the next statement and then sees the first one's row), so each
+ * answer is the database's, exactly as if the scans had come one by one.
+ */
+const ADMIT_BATCH = 200;
+
+interface Queued {
+  admission: Omit<Admission, "n">;
+  resolve: (row: AdmitRow | null) => void;
+  reject: (error: unknown) => void;
+}
+
+const admitQueues = new WeakMap<Db, { running: boolean; items: Queued[] }>();
+
+async function drainAdmissions(db: Db, queue: { running: boolean; items: Queued[] }) {
+  queue.running = true;
+  try {
+    while (queue.items.length) {
+      const batch: Queued[] = [];
+      const later: Queued[] = [];
+      const keys = new Set<string>();
+      for (const item of queue.items) {
+        const { chain_id, contract_address, token_id, scan_id } = item.admission;
+        const ticketKey = `${chain_id}:${contract_address}:${token_id}`;
+        if (batch.length >= ADMIT_BATCH || keys.has(ticketKey) || (scan_id !== null && keys.has(`scan:${scan_id}`))) {
+          later.push(item);
+          continue;
+        }
+        keys.add(ticketKey);
+        if (scan_id !== null) keys.add(`scan:${scan_id}`);
+        batch.push(item);
+      }
+      queue.items = later;
+      try {
+        const rows = await admitBatch(
+          db,
+          batch.map((item, n) => ({ ...item.admission, n })),
+        );
+        batch.forEach((item, n) => item.resolve(rows[n]!));
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+  } finally {
+    queue.running = false;
+  }
+}
+
+function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput, scannedAt: Date): Promise<AdmitRow | null> {
+  let queue = admitQueues.get(db);
+  if (!queue) admitQueues.set(db, (queue = { running: false, items: [] }));
+  const admission = {
+    chain_id: pass.chainId,
+    contract_address: pass.ticket.toLowerCase(),
+    token_id: pass.tokenId.toString(),
+    event_id: event.id,
+    holder: pass.holder.toLowerCase(),
+    scanner_id: input.scannerId,
+    gate: input.gate,
+    scanned_at: scannedAt.toISOString(),
+    scan_id: input.scanId ?? null,
+  };
+  const pending = new Promise<AdmitRow | null>((resolve, reject) => queue.items.push({ admission, resolve, reject }));
+  if (!queue.running) void drainAdmissions(db, queue);
+  return pending;
+}
+
+/**
  * Verifies one pass for `event` and, when it is good, records the check-in. Never throws for bad input:
  * every refusal is a result with a reason a door steward can read out. An admission costs one database
- * statement (`admit`); a refusal writes nothing.
+ * statement (`admit`, shared with the scans that arrive meanwhile); a refusal writes nothing.
  */
 export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Promise<ScanResult> {
   const scannedAt = input.scannedAt ?? new Date();
