@@ -260,7 +260,6 @@ interface Queued {
 const admitQueues = new WeakMap<Db, { running: boolean; items: Queued[] }>();
 
 async function drainAdmissions(db: Db, queue: { running: boolean; items: Queued[] }) {
-  queue.running = true;
   try {
     while (queue.items.length) {
       const batch: Queued[] = [];
@@ -308,7 +307,11 @@ function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput, scann
     scan_id: input.scanId ?? null,
   };
   const pending = new Promise<AdmitRow | null>((resolve, reject) => queue.items.push({ admission, resolve, reject }));
-  if (!queue.running) void drainAdmissions(db, queue);
+  if (!queue.running) {
+    // Start on the next turn of the event loop: requests already read from the sockets join this batch.
+    queue.running = true;
+    setImmediate(() => void drainAdmissions(db, queue));
+  }
   return pending;
 }
 
