@@ -164,11 +164,6 @@ async function seatOf(db: Db, chainId: number, contract: string, tokenId: string
   return seatOfOne(db, chainId, contract, tokenId);
 }
 
-/** Tests: forget the seat maps. */
-export function resetSeatMaps(db: Db) {
-  seatMaps.delete(db);
-}
-
 interface AdmitRow {
   owner: string;
   checked_in: boolean;
