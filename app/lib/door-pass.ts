@@ -9,7 +9,7 @@
  *
  * Text form (QR byte mode): TC1:<chainId>:<ticket contract>:<tokenId>:<holder>:<window>:<signature>
  */
-import { getAddress, isAddress, isHex, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { getAddress, isAddress, isHex, keccak256, recoverAddress, stringToBytes, type Address, type Hex } from "viem";
 
 export const PASS_WINDOW_SECONDS = 30;
 /** Windows accepted before the current one (clock skew between phone and scanner, time to walk up). */
@@ -88,11 +88,97 @@ export function checkPassTime(pass: DoorPass, nowMs: number = Date.now()): PassT
   return { ok: true };
 }
 
-/** True when `signature` over `pass` was made by `pass.holder`. */
+// ---------------------------------------------------------------------------------------------------
+// The EIP-712 digest, by hand: the type hash and each chain's domain separator are computed once, so a
+// verification hashes two short buffers (the struct, then 0x1901 ‖ domain ‖ struct) instead of walking
+// the typed data. app/lib/door-pass.test.ts checks it against viem's hashTypedData / recoverTypedDataAddress.
+// ---------------------------------------------------------------------------------------------------
+
+const DOOR_PASS_DOMAIN = { name: "TicketChain Door Pass", version: "1" } as const;
+const MAX_UINT64 = 2n ** 64n - 1n;
+const MAX_UINT256 = 2n ** 256n - 1n;
+const keccak = (bytes: Uint8Array) => keccak256(bytes, "bytes");
+const DOMAIN_TYPE_HASH = keccak(stringToBytes("EIP712Domain(string name,string version,uint256 chainId)"));
+const DOOR_PASS_TYPE_HASH = keccak(stringToBytes("DoorPass(address ticket,uint256 tokenId,address holder,uint64 window)"));
+const NAME_HASH = keccak(stringToBytes(DOOR_PASS_DOMAIN.name));
+const VERSION_HASH = keccak(stringToBytes(DOOR_PASS_DOMAIN.version));
+const domainSeparators = new Map<number, Uint8Array>();
+
+function writeUint256(out: Uint8Array, offset: number, value: bigint) {
+  for (let i = 31; i >= 0; i--) {
+    out[offset + i] = Number(value & 0xffn);
+    value >>= 8n;
+  }
+}
+
+function writeAddress(out: Uint8Array, offset: number, address: string) {
+  // 12 zero bytes, then the 20 address bytes (the caller checked the 40 hex digits)
+  for (let i = 0; i < 20; i++) out[offset + 12 + i] = parseInt(address.slice(2 + 2 * i, 4 + 2 * i), 16);
+}
+
+/** keccak256(abi.encode(EIP712Domain typehash, name, version, chainId)), once per chain. */
+function domainSeparator(chainId: number): Uint8Array {
+  let found = domainSeparators.get(chainId);
+  if (!found) {
+    const buffer = new Uint8Array(128);
+    buffer.set(DOMAIN_TYPE_HASH, 0);
+    buffer.set(NAME_HASH, 32);
+    buffer.set(VERSION_HASH, 64);
+    writeUint256(buffer, 96, BigInt(chainId));
+    found = keccak(buffer);
+    if (domainSeparators.size >= 64) domainSeparators.clear(); // a scanner sees one or two chains; stay bounded
+    domainSeparators.set(chainId, found);
+  }
+  return found;
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * The EIP-712 digest a holder signs for `pass` (what viem's hashTypedData(doorPassTypedData(pass)) gives),
+ * or null for values the types cannot hold (tokenId beyond uint256, window beyond uint64, a bad address,
+ * a chain id that is not a positive safe integer), which viem refuses to hash as well.
+ */
+export function doorPassDigest(pass: DoorPass): Uint8Array | null {
+  if (!Number.isSafeInteger(pass.chainId) || pass.chainId <= 0) return null;
+  if (!ADDRESS.test(pass.ticket) || !ADDRESS.test(pass.holder)) return null;
+  if (pass.tokenId < 0n || pass.tokenId > MAX_UINT256 || pass.window < 0n || pass.window > MAX_UINT64) return null;
+  const struct = new Uint8Array(160);
+  struct.set(DOOR_PASS_TYPE_HASH, 0);
+  writeAddress(struct, 32, pass.ticket);
+  writeUint256(struct, 64, pass.tokenId);
+  writeAddress(struct, 96, pass.holder);
+  writeUint256(struct, 128, pass.window);
+  const message = new Uint8Array(66);
+  message[0] = 0x19;
+  message[1] = 0x01;
+  message.set(domainSeparator(pass.chainId), 2);
+  message.set(keccak(struct), 34);
+  return keccak(message);
+}
+
+/**
+ * The recovery id of a 65-byte signature's last byte as viem reads it (0/1, or 27/28), or null.
+ * Exported for the server's native verifier (app/services/door-signature.server.ts).
+ */
+export function recoveryBit(signature: Hex): 0 | 1 | null {
+  const v = parseInt(signature.slice(130, 132), 16);
+  if (v === 0 || v === 27) return 0;
+  if (v === 1 || v === 28) return 1;
+  return null;
+}
+
+/**
+ * True when `signature` over `pass` was made by `pass.holder` (addresses as decodeDoorPass gives them).
+ * Isomorphic (the offline scanner page runs it): secp256k1 recovery by viem (@noble/curves). The server
+ * uses the native libsecp256k1 path of door-signature.server.ts, which gives the same answers.
+ */
 export async function isSignedByHolder(pass: DoorPass, signature: Hex): Promise<boolean> {
   try {
-    const signer = await recoverTypedDataAddress({ ...doorPassTypedData(pass), signature });
-    return signer === pass.holder;
+    const digest = doorPassDigest(pass);
+    if (!digest || !isHex(signature) || signature.length !== 132 || recoveryBit(signature) === null) return false;
+    const signer = await recoverAddress({ hash: digest, signature });
+    return signer.toLowerCase() === pass.holder.toLowerCase();
   } catch {
     return false;
   }

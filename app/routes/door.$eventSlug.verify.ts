@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { scanPass } from "~/services/door.server";
-import { requireDoor, scanLimit } from "~/services/door-http.server";
+import { requireDoorScan, scanLimit } from "~/services/door-http.server";
 import { getDb } from "../../db/client.server";
 
 /**
@@ -17,7 +17,7 @@ const VerifySchema = z.object({
 export async function action({ request, params, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return Response.json({ error: "Use POST." }, { status: 405 });
   const started = performance.now();
-  const { user, event } = await requireDoor(request, params.eventSlug);
+  const { user, event } = await requireDoorScan(request, params.eventSlug);
   let body: unknown;
   try {
     body = await request.json();

@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { getAddress, parseEther, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { databaseBackends, type TestDatabase } from "../../test/support/databases";
 import { closeDb, getDbHandle, migrate, type DbHandle } from "../../db/client.server";
 import { eventStaff, events, tickets, ticketTiers, users } from "../../db/schema";
 import { decodeDoorPass, isSignedByHolder, passWindow } from "~/lib/door-pass";
 import { parseEnv } from "~/env.server";
 import { setSecrets } from "~/services/secrets.server";
-import { createSession, SESSION_COOKIE } from "~/services/session.server";
+import { createSession, destroySession, SESSION_COOKIE } from "~/services/session.server";
+import { DOOR_AUTH_TTL_MS, resetDoorAuth } from "~/services/door-http.server";
 import { resetLimiters } from "~/services/rate-limits.server";
 import { ensureBuyer } from "~/services/wallets.server";
 import { action as verifyAction } from "~/routes/door.$eventSlug.verify";
@@ -125,6 +127,31 @@ describe.each(databaseBackends())("door routes (database: %s)", (_kind, create) 
       { tokenId: "1", owner: fanAddress.toLowerCase(), checkedIn: true, tier: "VIP", seat: 1 },
       { tokenId: "2", owner: fanAddress.toLowerCase(), checkedIn: false, tier: "VIP", seat: 2 },
     ]);
+  });
+
+  it("reuses a steward's door check for a few seconds only: a signed-out steward is refused once it lapses; a new staff member gets in at once", async () => {
+    resetLimiters();
+    resetDoorAuth();
+    const tag = randomBytes(3).toString("hex");
+    const [late] = await handle.db.insert(users).values({ displayName: "Late steward", role: "scanner", email: `late-${tag}@example.com` }).returning({ id: users.id });
+    const cookie = await cookieOf(late!.id);
+    const body = JSON.stringify({ pass: "hello" });
+    const verify = () => call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie, body });
+    // Not staff yet: refused, and the refusal is not kept.
+    expect((await verify()).status).toBe(403);
+    const [event] = await handle.db.select({ id: events.id }).from(events).where(eq(events.slug, slug));
+    await handle.db.insert(eventStaff).values({ eventId: event!.id, userId: late!.id });
+    expect(await verify()).toMatchObject({ status: 200, body: { ok: false, reason: "Not a TicketChain pass" } });
+    // Signed out: the door check made a moment ago still stands, for at most DOOR_AUTH_TTL_MS.
+    await destroySession(new Request("http://localhost:3000/door", { headers: { cookie } }));
+    expect((await verify()).status).toBe(200);
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now + DOOR_AUTH_TTL_MS + 1);
+    try {
+      expect(await verify()).toMatchObject({ status: 401, body: { error: "Sign in first." } });
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("answers 429 with a message when one steward scans too fast", async () => {

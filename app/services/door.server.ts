@@ -1,9 +1,10 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { BaseError, ContractFunctionRevertedError, getAddress, type Address, type PublicClient } from "viem";
 import { concertTicketAbi, ticketFactoryAbi } from "~/contracts/abi";
-import { checkPassTime, decodeDoorPass, isSignedByHolder, type DoorPass } from "~/lib/door-pass";
+import { checkPassTime, decodeDoorPass, type DoorPass } from "~/lib/door-pass";
 import type { Db, DbHandle } from "../../db/client.server";
 import { checkInConflicts, checkIns, events, tickets, ticketTiers } from "../../db/schema";
+import { passSignedByHolder } from "./door-signature.server";
 import { metrics } from "./metrics.server";
 
 /**
@@ -84,13 +85,49 @@ export function alreadyReason(row: { scannedAt: Date; gate: string }): string {
   return `Already checked in at ${clock(row.scannedAt)}${row.gate ? ` (${row.gate})` : ""}`;
 }
 
-async function ticketRow(db: Db, pass: DoorPass) {
+// ---------------------------------------------------------------------------------------------------
+// Tier and seat of each ticket, for the steward's screen. They never change once a ticket is indexed (a
+// seat is the ticket's rank in its tier by token id, and token ids only grow), so they are loaded once
+// per event for all its tickets and kept in memory; a ticket minted after the load triggers a reload
+// (at most every SEATS_RELOAD_MS), then the one-ticket query. Ownership is never cached: it is read in
+// the same statement that records the check-in.
+// ---------------------------------------------------------------------------------------------------
+
+interface Seat {
+  tier: string | null;
+  seat: number | null;
+}
+
+interface SeatMap {
+  loadedAt: number;
+  seats: Map<string, Seat>;
+}
+
+const SEATS_RELOAD_MS = 2_000;
+const SEATS_EVENTS = 16;
+const seatMaps = new WeakMap<Db, Map<string, Promise<SeatMap>>>();
+
+async function loadSeats(db: Db, chainId: number, contract: string): Promise<SeatMap> {
+  const rows = await db
+    .select({
+      tokenId: tickets.tokenId,
+      tierPosition: tickets.tierPosition,
+      tier: ticketTiers.name,
+      seat: sql<number>`row_number() over (partition by ${tickets.tierPosition} order by ${tickets.tokenId})::int`,
+    })
+    .from(tickets)
+    .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, tickets.eventId), eq(ticketTiers.position, tickets.tierPosition)))
+    .where(and(eq(tickets.chainId, chainId), eq(tickets.contractAddress, contract)));
+  const seats = new Map<string, Seat>();
+  // A ticket without a tier has seat 0, as the one-ticket query counts it.
+  for (const row of rows) seats.set(row.tokenId, { tier: row.tier ?? null, seat: row.tierPosition === null ? 0 : row.seat });
+  return { loadedAt: Date.now(), seats };
+}
+
+/** The one-ticket query (a ticket the event's seat map has not seen yet). */
+async function seatOfOne(db: Db, chainId: number, contract: string, tokenId: string): Promise<Seat> {
   const [row] = await db
     .select({
-      owner: tickets.owner,
-      checkedIn: tickets.checkedIn,
-      fractionalized: tickets.fractionalized,
-      tierPosition: tickets.tierPosition,
       tierName: ticketTiers.name,
       seat: sql<number | null>`(select count(*)::int from ${tickets} t2 where t2.chain_id = ${tickets.chainId}
         and t2.contract_address = ${tickets.contractAddress} and t2.tier_position = ${tickets.tierPosition}
@@ -98,15 +135,185 @@ async function ticketRow(db: Db, pass: DoorPass) {
     })
     .from(tickets)
     .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, tickets.eventId), eq(ticketTiers.position, tickets.tierPosition)))
-    .where(
-      and(eq(tickets.chainId, pass.chainId), eq(tickets.contractAddress, pass.ticket.toLowerCase()), eq(tickets.tokenId, pass.tokenId.toString())),
-    );
-  return row ?? null;
+    .where(and(eq(tickets.chainId, chainId), eq(tickets.contractAddress, contract), eq(tickets.tokenId, tokenId)));
+  return { tier: row?.tierName ?? null, seat: row?.seat ?? null };
+}
+
+async function seatOf(db: Db, chainId: number, contract: string, tokenId: string): Promise<Seat> {
+  let byEvent = seatMaps.get(db);
+  if (!byEvent) seatMaps.set(db, (byEvent = new Map()));
+  const key = `${chainId}:${contract}`;
+  let pending = byEvent.get(key);
+  if (!pending) {
+    if (byEvent.size >= SEATS_EVENTS) byEvent.clear();
+    pending = loadSeats(db, chainId, contract);
+    byEvent.set(key, pending);
+    pending.catch(() => byEvent.delete(key));
+  }
+  let map = await pending;
+  const known = map.seats.get(tokenId);
+  if (known) return known;
+  if (Date.now() - map.loadedAt >= SEATS_RELOAD_MS && byEvent.get(key) === pending) {
+    const reload = loadSeats(db, chainId, contract);
+    byEvent.set(key, reload);
+    reload.catch(() => byEvent.delete(key));
+    map = await reload;
+    const found = map.seats.get(tokenId);
+    if (found) return found;
+  }
+  return seatOfOne(db, chainId, contract, tokenId);
+}
+
+interface AdmitRow {
+  owner: string;
+  checked_in: boolean;
+  fractionalized: boolean;
+  inserted: boolean;
+}
+
+interface Admission {
+  chain_id: number;
+  contract_address: string;
+  token_id: string;
+  event_id: string;
+  holder: string;
+  scanner_id: string | null;
+  gate: string;
+  scanned_at: string;
+  scan_id: string | null;
+  n: number;
+}
+
+/**
+ * One statement for a batch of scans: read each indexed ticket and, when the pass holder owns it, it is
+ * not split into shares and not checked in on chain (and, for an offline scan, that scan id is not
+ * recorded yet), record the check-in. The primary key turns a second check-in of a ticket, even a
+ * concurrent one at another gate or on another app server, into no row. Returns, per scan, the ticket's
+ * row (none: unknown ticket) and whether this scan recorded the check-in. A refusal writes nothing.
+ */
+async function admitBatch(db: Db, batch: Admission[]): Promise<Array<AdmitRow | null>> {
+  if (batch.length === 1) return [await admitOne(db, batch[0]!)];
+  const result = await db.execute(sql`
+    with i as (
+      select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as i(chain_id int, contract_address text, token_id numeric,
+        event_id uuid, holder text, scanner_id uuid, gate text, scanned_at timestamptz, scan_id text, n int)
+    ), t as (
+      select i.*, k.owner, k.checked_in, k.fractionalized from i
+      join ${tickets} k on k.chain_id = i.chain_id and k.contract_address = i.contract_address and k.token_id = i.token_id
+    ), ins as (
+      insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
+      select chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id from t
+      where lower(t.owner) = t.holder and not t.fractionalized and not t.checked_in
+        and (t.scan_id is null or not exists (select 1 from ${checkIns} s where s.scan_id = t.scan_id))
+      on conflict do nothing
+      returning chain_id, contract_address, token_id
+    )
+    select t.n, t.owner, t.checked_in, t.fractionalized, exists (select 1 from ins where ins.chain_id = t.chain_id
+      and ins.contract_address = t.contract_address and ins.token_id = t.token_id) as inserted
+    from t`);
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<AdmitRow & { n: number }>;
+  const byN = new Map(rows.map((row) => [Number(row.n), row]));
+  return batch.map((a) => byN.get(a.n) ?? null);
+}
+
+/** `admitBatch` for a single scan (the usual case when the door is not busy): a simpler, cheaper plan. */
+async function admitOne(db: Db, a: Admission): Promise<AdmitRow | null> {
+  const notSynced = a.scan_id !== null ? sql`and not exists (select 1 from ${checkIns} s where s.scan_id = ${a.scan_id})` : sql``;
+  const result = await db.execute(sql`
+    with t as (
+      select owner, checked_in, fractionalized from ${tickets}
+      where chain_id = ${a.chain_id} and contract_address = ${a.contract_address} and token_id = ${a.token_id}::numeric
+    ), ins as (
+      insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
+      select ${a.chain_id}::int, ${a.contract_address}::text, ${a.token_id}::numeric, ${a.event_id}::uuid, ${a.holder}::text,
+        ${a.scanner_id}::uuid, ${a.gate}::text, ${a.scanned_at}::timestamptz, ${a.scan_id}::text
+      from t
+      where lower(t.owner) = ${a.holder} and not t.fractionalized and not t.checked_in ${notSynced}
+      on conflict do nothing
+      returning 1
+    )
+    select owner, checked_in, fractionalized, exists (select 1 from ins) as inserted from t`);
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: AdmitRow[] }).rows) as AdmitRow[];
+  return rows[0] ?? null;
+}
+
+/**
+ * Group commit: while one admission statement runs, the scans that arrive wait and then go together in
+ * the next one (up to ADMIT_BATCH), so a busy door pays the statement's fixed cost once per batch, not
+ * once per scan. A lone scan goes at once (no timer). A batch never holds the same ticket or the same
+ * scan id twice (the later scan waits for the next statement and then sees the first one's row), so each
+ * answer is the database's, exactly as if the scans had come one by one.
+ */
+const ADMIT_BATCH = 200;
+
+interface Queued {
+  admission: Omit<Admission, "n">;
+  resolve: (row: AdmitRow | null) => void;
+  reject: (error: unknown) => void;
+}
+
+const admitQueues = new WeakMap<Db, { running: boolean; items: Queued[] }>();
+
+async function drainAdmissions(db: Db, queue: { running: boolean; items: Queued[] }) {
+  try {
+    while (queue.items.length) {
+      const batch: Queued[] = [];
+      const later: Queued[] = [];
+      const keys = new Set<string>();
+      for (const item of queue.items) {
+        const { chain_id, contract_address, token_id, scan_id } = item.admission;
+        const ticketKey = `${chain_id}:${contract_address}:${token_id}`;
+        if (batch.length >= ADMIT_BATCH || keys.has(ticketKey) || (scan_id !== null && keys.has(`scan:${scan_id}`))) {
+          later.push(item);
+          continue;
+        }
+        keys.add(ticketKey);
+        if (scan_id !== null) keys.add(`scan:${scan_id}`);
+        batch.push(item);
+      }
+      queue.items = later;
+      try {
+        const rows = await admitBatch(
+          db,
+          batch.map((item, n) => ({ ...item.admission, n })),
+        );
+        batch.forEach((item, n) => item.resolve(rows[n]!));
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+  } finally {
+    queue.running = false;
+  }
+}
+
+function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput, scannedAt: Date): Promise<AdmitRow | null> {
+  let queue = admitQueues.get(db);
+  if (!queue) admitQueues.set(db, (queue = { running: false, items: [] }));
+  const admission = {
+    chain_id: pass.chainId,
+    contract_address: pass.ticket.toLowerCase(),
+    token_id: pass.tokenId.toString(),
+    event_id: event.id,
+    holder: pass.holder.toLowerCase(),
+    scanner_id: input.scannerId,
+    gate: input.gate,
+    scanned_at: scannedAt.toISOString(),
+    scan_id: input.scanId ?? null,
+  };
+  const pending = new Promise<AdmitRow | null>((resolve, reject) => queue.items.push({ admission, resolve, reject }));
+  if (!queue.running) {
+    // Start on the next turn of the event loop: requests already read from the sockets join this batch.
+    queue.running = true;
+    setImmediate(() => void drainAdmissions(db, queue));
+  }
+  return pending;
 }
 
 /**
  * Verifies one pass for `event` and, when it is good, records the check-in. Never throws for bad input:
- * every refusal is a result with a reason a door steward can read out.
+ * every refusal is a result with a reason a door steward can read out. An admission costs one database
+ * statement (`admit`, shared with the scans that arrive meanwhile); a refusal writes nothing.
  */
 export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Promise<ScanResult> {
   const scannedAt = input.scannedAt ?? new Date();
@@ -119,51 +326,32 @@ export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Prom
   if (event.status === "cancelled") return refuse("cancelled", "This event was cancelled: no entry");
   const time = checkPassTime(pass, scannedAt.getTime());
   if (!time.ok) return refuse(time.reason.startsWith("Pass expired") ? "expired" : "future", time.reason);
-  if (!(await isSignedByHolder(pass, signature))) return refuse("forged", "Forged pass: the signature is not the holder's");
+  if (!(await passSignedByHolder(pass, signature))) return refuse("forged", "Forged pass: the signature is not the holder's");
 
-  const row = await ticketRow(db, pass);
+  const row = await admit(db, event, pass, input, scannedAt);
   if (!row) return refuse("unknown-ticket", `Ticket #${pass.tokenId} does not exist (or is not indexed yet)`);
-  const ticket: ScanTicket = { tokenId: pass.tokenId.toString(), tier: row.tierName ?? null, seat: row.seat ?? null };
+  const contract = pass.ticket.toLowerCase();
+  const tokenId = pass.tokenId.toString();
+  const ticket: ScanTicket = { tokenId, ...(await seatOf(db, pass.chainId, contract, tokenId)) };
+  if (row.inserted) {
+    metrics().checkIns.inc({ result: "accepted" });
+    return { ok: true, reason: "Welcome in", ticket };
+  }
+  // Not recorded: say why, in the order of the checks.
   if (row.owner.toLowerCase() !== pass.holder.toLowerCase()) {
     return refuse("transferred", "Ticket changed hands after this pass was made: the pass holder no longer owns it", ticket);
   }
   if (row.fractionalized) return refuse("fractional", "Ticket is split into shares: redeem it before the show", ticket);
-
-  const key = and(
-    eq(checkIns.chainId, pass.chainId),
-    eq(checkIns.contractAddress, pass.ticket.toLowerCase()),
-    eq(checkIns.tokenId, pass.tokenId.toString()),
-  );
   if (input.scanId) {
     const [same] = await db.select({ scanId: checkIns.scanId }).from(checkIns).where(eq(checkIns.scanId, input.scanId));
     if (same) return { ok: true, reason: "Welcome in (already synced)", ticket };
   }
-  if (row.checkedIn) {
-    const [existing] = await db.select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate }).from(checkIns).where(key);
-    return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in (on chain)", ticket);
-  }
-  const inserted = await db
-    .insert(checkIns)
-    .values({
-      chainId: pass.chainId,
-      contractAddress: pass.ticket.toLowerCase(),
-      tokenId: pass.tokenId.toString(),
-      eventId: event.id,
-      holder: pass.holder.toLowerCase(),
-      scannerId: input.scannerId,
-      gate: input.gate,
-      scannedAt,
-      scanId: input.scanId ?? null,
-    })
-    .onConflictDoNothing()
-    .returning({ tokenId: checkIns.tokenId });
-  if (!inserted.length) {
-    const [existing] = await db.select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate, scanId: checkIns.scanId }).from(checkIns).where(key);
-    if (existing && input.scanId && existing.scanId === input.scanId) return { ok: true, reason: "Welcome in (already synced)", ticket };
-    return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in", ticket);
-  }
-  metrics().checkIns.inc({ result: "accepted" });
-  return { ok: true, reason: "Welcome in", ticket };
+  const [existing] = await db
+    .select({ scannedAt: checkIns.scannedAt, gate: checkIns.gate })
+    .from(checkIns)
+    .where(and(eq(checkIns.chainId, pass.chainId), eq(checkIns.contractAddress, contract), eq(checkIns.tokenId, tokenId)));
+  if (row.checked_in) return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in (on chain)", ticket);
+  return refuse("already-checked-in", existing ? alreadyReason(existing) : "Already checked in", ticket);
 }
 
 // ---------------------------------------------------------------------------------------------------

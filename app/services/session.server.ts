@@ -68,6 +68,11 @@ function serializeCookie(request: Request, value: string, maxAgeSec: number): st
   return parts.join("; ");
 }
 
+/** The raw session cookie (the JWT) of `request`, or null. Not verified: only a cache key for callers. */
+export function sessionToken(request: Request): string | null {
+  return readCookie(request);
+}
+
 function readCookie(request: Request): string | null {
   const header = request.headers.get("cookie");
   if (!header) return null;

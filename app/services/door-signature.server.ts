@@ -1,0 +1,65 @@
+import { createRequire } from "node:module";
+import { keccak256, type Hex } from "viem";
+import { doorPassDigest, isSignedByHolder, recoveryBit, type DoorPass } from "~/lib/door-pass";
+
+/**
+ * The door's signature check on the server (docs/decisions/011-door-check-in.md): the same answer as
+ * `isSignedByHolder` (app/lib/door-pass.ts, viem + @noble/curves), about 30 times faster. The EIP-712
+ * digest is computed by hand (door-pass.ts, precomputed type hash and domain separator); the public key
+ * is recovered by libsecp256k1 (Bitcoin Core's C library, the `secp256k1` package's prebuilt N-API
+ * binding), then hashed to the address and compared with the pass's holder.
+ *
+ * Where the binding cannot load (a platform without a prebuild and no compiler), this falls back to
+ * `isSignedByHolder` and says so once; app/services/door-signature.server.test.ts checks that both
+ * paths, and viem's recoverTypedDataAddress, agree on many random and tampered passes.
+ */
+
+interface NativeSecp256k1 {
+  ecdsaRecover(signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean, output?: Uint8Array): Uint8Array;
+}
+
+function loadNative(): NativeSecp256k1 | null {
+  try {
+    // `secp256k1/bindings` is the native build only (the package's main entry would fall back to elliptic).
+    return createRequire(import.meta.url)("secp256k1/bindings") as NativeSecp256k1;
+  } catch (error) {
+    console.warn(`door: native secp256k1 unavailable, verifying passes with @noble/curves (slower): ${(error as Error).message.split("\n")[0]}`);
+    return null;
+  }
+}
+
+let native: NativeSecp256k1 | null | undefined; // undefined: not tried yet
+
+function binding(): NativeSecp256k1 | null {
+  if (native === undefined) native = loadNative();
+  return native;
+}
+
+/** Which implementation verifies passes in this process. */
+export function signatureBackend(): "libsecp256k1" | "noble" {
+  return binding() ? "libsecp256k1" : "noble";
+}
+
+/** Synchronous check with libsecp256k1; null when the binding is not available. */
+export function passSignedByHolderNative(pass: DoorPass, signature: Hex): boolean | null {
+  const secp256k1 = binding();
+  if (!secp256k1) return null;
+  const digest = doorPassDigest(pass);
+  const recid = recoveryBit(signature);
+  if (!digest || recid === null || signature.length !== 132 || !/^0x[0-9a-fA-F]{130}$/.test(signature)) return false;
+  let publicKey: Uint8Array;
+  try {
+    // r ‖ s, 64 bytes; libsecp256k1 refuses r or s of 0 or ≥ n like @noble/curves does
+    publicKey = secp256k1.ecdsaRecover(Buffer.from(signature.slice(2, 130), "hex"), recid, digest, false);
+  } catch {
+    return false;
+  }
+  // address = last 20 bytes of keccak256(x ‖ y)
+  const address = Buffer.from(keccak256(publicKey.subarray(1), "bytes").subarray(12)).toString("hex");
+  return address === pass.holder.slice(2).toLowerCase();
+}
+
+/** True when `signature` over `pass` was made by `pass.holder`. */
+export async function passSignedByHolder(pass: DoorPass, signature: Hex): Promise<boolean> {
+  return passSignedByHolderNative(pass, signature) ?? (await isSignedByHolder(pass, signature));
+}
