@@ -229,8 +229,8 @@ export async function waitlistState(db: Db, eventId: string, userId: string | nu
   if (entry.status === "waiting") {
     const [row] = rowsOf<{ n: number }>(
       await db.execute(sql`
-        select count(*)::int as n from ${waitlistEntries}
-        where event_id = ${eventId} and status = 'waiting' and (joined_at, id) <= (${entry.joinedAt.toISOString()}::timestamptz, ${entry.id}::uuid)`),
+        select count(*)::int as n from ${waitlistEntries} w, ${waitlistEntries} me
+        where me.id = ${entry.id} and w.event_id = me.event_id and w.status = 'waiting' and (w.joined_at, w.id) <= (me.joined_at, me.id)`),
     );
     position = Number(row!.n);
   }
