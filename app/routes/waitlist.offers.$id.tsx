@@ -8,7 +8,8 @@ import { viemChain } from "~/services/chain.server";
 import { cardQuote } from "~/services/resale-card.server";
 import { ResaleError } from "~/services/resale.server";
 import { requireUser } from "~/services/session.server";
-import { offerView, WAITLIST_OFFER_MINUTES } from "~/services/waitlist.server";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
+import { offerView } from "~/services/waitlist.server";
 import { getDb } from "../../db/client.server";
 
 /** The wallet purchase (wagmi + RainbowKit) loads only when the fan chooses "Pay with wallet". */

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { getAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 import type { Order } from "~/lib/orders";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 import type { Db } from "../../db/client.server";
 import { events, listings, ticketTiers, tickets, users, waitlistEntries } from "../../db/schema";
 import { sendMail } from "./mail.server";
@@ -30,8 +31,7 @@ import type { SessionUser } from "./session.server";
  * the listing for that account only).
  */
 
-/** How long an offer is held for the first waiter before it passes to the next. */
-export const WAITLIST_OFFER_MINUTES = 15;
+export { WAITLIST_OFFER_MINUTES };
 
 const Uuid = z.string().uuid();
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
