@@ -166,8 +166,11 @@ describe.each(browserBackends())("face-value waitlist (database: %s)", (backend,
 
     // The held order is handed to B only: fan A (signed in) gets 403 for it, and 403 from the public endpoint too.
     const orderUrl = `${offerUrl}/order`;
-    const forA = await a.evaluate(async (url) => (await fetch(url, { headers: { accept: "application/json" } })).status, orderUrl);
-    expect(forA).toBe(403);
+    // (A's request is sent from here with A's session cookie: a 403 in A's page would be logged as a browser error.)
+    const cookieOf = async (page: Page) => (await page.context().cookies(app.url)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const forA = await fetch(orderUrl, { headers: { accept: "application/json", cookie: await cookieOf(a) } });
+    expect(forA.status).toBe(403);
+    expect(await forA.json()).toEqual({ error: "This offer is for another fan on the waitlist." });
     const forB = await b.evaluate(async (url) => {
       const r = await fetch(url, { headers: { accept: "application/json" } });
       return { status: r.status, body: (await r.json()) as { order?: { price: string } } };
