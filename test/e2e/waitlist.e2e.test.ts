@@ -113,6 +113,9 @@ describe.each(browserBackends())("face-value waitlist (database: %s)", (backend,
     await panel.getByRole("button", { name: "Join the waitlist" }).click();
     await panel.getByText("You are #1 in line").waitFor();
     expect(await panel.getByRole("button", { name: "Leave the waitlist" }).count()).toBe(1);
+    mkdirSync("test-results", { recursive: true });
+    await panel.scrollIntoViewIfNeeded();
+    await panel.screenshot({ path: `test-results/waitlist-joined-${backend}.png` });
 
     // Fan A buys a ticket with the wallet, then sells it to the waitlist from My tickets: no price to choose.
     const a = await newPage(FAN_A);
@@ -161,7 +164,6 @@ describe.each(browserBackends())("face-value waitlist (database: %s)", (backend,
     const offerUrl = b.url();
     await b.getByRole("heading", { name: "A ticket is held for you" }).waitFor();
     expect(await b.getByRole("region", { name: /General Admission · #1/ }).innerText()).toMatch(/Face value\s+180 ETH\s+\$45\.00 by card[\s\S]*Held for you until\s+\d\d:\d\d UTC\s+1[45] min left/);
-    mkdirSync("test-results", { recursive: true });
     await b.screenshot({ path: `test-results/waitlist-offer-${backend}.png`, fullPage: true });
 
     // The held order is handed to B only: fan A (signed in) gets 403 for it, and 403 from the public endpoint too.
