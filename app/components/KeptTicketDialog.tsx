@@ -3,6 +3,7 @@ import { useRevalidator } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { parseEther } from "viem";
 import { formatWei } from "~/lib/format";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 
 /**
  * Sell, cancel or transfer a ticket TicketChain keeps for the fan (no wallet needed): the fan confirms here,
@@ -151,7 +152,7 @@ export function KeptTicketDialog({
                   void post(
                     { intent: "waitlist", contract: ticket.contractAddress, tokenId: ticket.tokenId },
                     "Selling to the waitlist…",
-                    () => `Ticket #${ticket.tokenId} is held for the waitlist at ${formatWei(wei, coin)}. The first fan in line has 15 minutes to buy it.`,
+                    () => `Ticket #${ticket.tokenId} is held for the waitlist at ${formatWei(wei, coin)}. The first fan in line has ${WAITLIST_OFFER_MINUTES} minutes to buy it.`,
                   );
                 }}
               >

@@ -4,6 +4,7 @@ import { formatEther, isAddressEqual, parseEther, type Address, type BaseError }
 import { useAccount, useSignTypedData, useSwitchChain, useWriteContract, usePublicClient } from "wagmi";
 import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
 import { formatWei } from "~/lib/format";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 import { NATIVE_CURRENCY, orderTypedData, randomSalt, type Order } from "~/lib/orders";
 import { WalletProviders } from "./wallet.client";
 
@@ -139,7 +140,7 @@ function Sell(props: SellTicketProps) {
       if (!response.ok) throw new Error(body.error ?? "The listing was refused.");
       props.onDone(
         props.waitlist
-          ? `Ticket #${tokenId} is held for the waitlist at ${formatWei(wei, coin)}. The first fan in line has 15 minutes to buy it.`
+          ? `Ticket #${tokenId} is held for the waitlist at ${formatWei(wei, coin)}. The first fan in line has ${WAITLIST_OFFER_MINUTES} minutes to buy it.`
           : `Ticket #${tokenId} is listed for ${formatWei(wei, coin)}.`,
       );
     });

@@ -1,4 +1,5 @@
 import { Link, useLocation, useSearchParams } from "@remix-run/react";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 
 /** The event page's face-value waitlist panel: join, your place in line, an offer held for you, leave. */
 export interface WaitlistPanelState {
@@ -26,7 +27,7 @@ export function WaitlistSection({ slug, state }: { slug: string; state: Waitlist
         Face-value waitlist
       </h2>
       <p className="mt-1 text-sm text-zinc-600">
-        When a fan sells a ticket to the waitlist, the first fan in line gets it at face value — never more — and has 15 minutes to buy it.
+        When a fan sells a ticket to the waitlist, the first fan in line gets it at face value — never more — and has {WAITLIST_OFFER_MINUTES} minutes to buy it.
         We email you when it is your turn.
       </p>
       {error ? (

@@ -24,6 +24,7 @@ import {
 import { requireUser } from "~/services/session.server";
 import { getDb } from "../../db/client.server";
 import { readForm } from "~/services/forms.server";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 import { setWaitlistEnabled, waitlistState } from "~/services/waitlist.server";
 
 /** Chain writes (wagmi + RainbowKit) load after hydration, in their own chunk. */
@@ -468,7 +469,7 @@ function Waitlist({ data }: { data: Data }) {
           </h2>
           <p className="mt-1 text-sm text-zinc-600">
             Fans who cannot go sell their ticket to the first fan in line at its face value instead of on the open resale market. Each
-            ticket is held 15 minutes for that fan, then offered to the next. <span data-testid="waitlist-waiting">{data.waitlistWaiting}</span>{" "}
+            ticket is held {WAITLIST_OFFER_MINUTES} minutes for that fan, then offered to the next. <span data-testid="waitlist-waiting">{data.waitlistWaiting}</span>{" "}
             {data.waitlistWaiting === 1 ? "fan is" : "fans are"} waiting.
           </p>
         </div>
