@@ -100,7 +100,11 @@ describe.each(browserBackends())("face-value waitlist (database: %s)", (backend,
     expect(await toggle.getAttribute("aria-checked")).toBe("false");
     await toggle.focus();
     await promoter.keyboard.press("Enter");
-    await promoter.waitForFunction(() => document.querySelector('[role="switch"]')?.getAttribute("aria-checked") === "true");
+    // On, and saved: the switch is disabled while its request (and the reload after it) is in flight.
+    await promoter.waitForFunction(() => {
+      const el = document.querySelector<HTMLButtonElement>('[role="switch"]');
+      return el?.getAttribute("aria-checked") === "true" && !el.disabled;
+    });
     await promoter.reload();
     expect(await promoter.getByRole("switch", { name: "Face-value waitlist" }).getAttribute("aria-checked")).toBe("true");
 
