@@ -62,6 +62,8 @@ export const events = pgTable(
     /** factory event id; null until published on chain */
     onChainId: numeric("on_chain_id", { precision: 78, scale: 0 }),
     contractAddress: text("contract_address"),
+    /** the promoter's face-value waitlist (docs/decisions/013-resale.md, "Face-value waitlist") */
+    waitlistEnabled: boolean("waitlist_enabled").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** full-text search over name (weight A), venue and city (B) and description (C) */
     searchVector: tsvector("search_vector").generatedAlwaysAs(
@@ -473,6 +475,8 @@ export const listings = pgTable(
     closedTx: text("closed_tx"),
     /** the card resale order holding this listing (one guarded UPDATE reserves it; released on expiry or void) */
     reservedBy: uuid("reserved_by"),
+    /** sold to the event's waitlist at face value: never shown publicly, handed only to the offered waiter */
+    waitlist: boolean("waitlist").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     closedAt: timestamp("closed_at", { withTimezone: true }),
   },
@@ -545,6 +549,41 @@ export const resaleOrders = pgTable(
     uniqueIndex("resale_orders_stripe_session_key").on(t.stripeSessionId),
     index("resale_orders_status_idx").on(t.status, t.reservedUntil),
     index("resale_orders_listing_idx").on(t.listingId),
+  ],
+);
+
+// Face-value waitlist: app/services/waitlist.server.ts
+// ---------------------------------------------------------------------------------------------------
+
+export const waitlistStatus = pgEnum("waitlist_status", ["waiting", "offered", "bought", "left", "expired"]);
+
+/**
+ * One fan's place in an event's waitlist (one row per account and event; rejoining reuses it with a new
+ * joined_at). `offered`: `listingId` is held for them until `offerExpiresAt`. A partial unique index keeps a
+ * listing offered to one entry at most; an entry holds one listing at most by construction.
+ */
+export const waitlistEntries = pgTable(
+  "waitlist_entries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+    status: waitlistStatus("status").notNull().default("waiting"),
+    /** the waitlist listing offered to this fan (status offered), or the one they bought */
+    listingId: uuid("listing_id").references(() => listings.id),
+    offeredAt: timestamp("offered_at", { withTimezone: true }),
+    offerExpiresAt: timestamp("offer_expires_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("waitlist_entries_event_user_key").on(t.eventId, t.userId),
+    index("waitlist_entries_line_idx").on(t.eventId, t.status, t.joinedAt),
+    uniqueIndex("waitlist_entries_offered_listing_key").on(t.listingId).where(sql`${t.status} = 'offered'`),
   ],
 );
 

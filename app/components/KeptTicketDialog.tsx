@@ -3,6 +3,7 @@ import { useRevalidator } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { parseEther } from "viem";
 import { formatWei } from "~/lib/format";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 
 /**
  * Sell, cancel or transfer a ticket TicketChain keeps for the fan (no wallet needed): the fan confirms here,
@@ -37,8 +38,8 @@ export function KeptTicketDialog({
   onClose,
 }: {
   ticket: KeptTicket;
-  mode: "sell" | "transfer";
-  listing: { id: string; priceWei: string } | null;
+  mode: "sell" | "transfer" | "waitlist";
+  listing: { id: string; priceWei: string; waitlist?: boolean } | null;
   coin: string;
   onClose: () => void;
 }) {
@@ -52,7 +53,7 @@ export function KeptTicketDialog({
   const [done, setDone] = useState<string | null>(null);
 
   useEffect(() => {
-    if (mode !== "sell" || opened) return;
+    if (mode === "transfer" || opened) return;
     void fetch(`/resale/quote?contract=${ticket.contractAddress}&tokenId=${ticket.tokenId}`, { headers: { accept: "application/json" } })
       .then(async (r) => {
         const body = (await r.json()) as Quote & { error?: string };
@@ -80,12 +81,13 @@ export function KeptTicketDialog({
     }
   }
 
-  const wei = parsePrice(price);
+  // The waitlist sells at face value: there is no price to choose.
+  const wei = mode === "waitlist" ? (quote ? BigInt(quote.faceValueWei) : null) : parsePrice(price);
   const aboveCap = wei !== null && quote?.capWei != null && wei > BigInt(quote.capWei);
   const royalty = wei !== null && quote ? (wei * BigInt(quote.royaltyBps)) / 10_000n : null;
   const fee = wei !== null && quote ? (wei * BigInt(quote.feeBps)) / 10_000n : null;
   const button = "w-full rounded-lg bg-brand-700 px-4 py-2.5 text-sm font-semibold text-white hover:bg-brand-600 disabled:opacity-50";
-  const title = mode === "transfer" ? "Transfer to a friend" : opened ? "Your listing" : "Sell";
+  const title = mode === "transfer" ? "Transfer to a friend" : opened ? "Your listing" : mode === "waitlist" ? "Sell to the waitlist" : "Sell";
 
   return (
     <Dialog open onClose={onClose} className="relative z-50">
@@ -128,7 +130,10 @@ export function KeptTicketDialog({
               </form>
             ) : opened ? (
               <div className="space-y-3">
-                <p>Listed for resale at {formatWei(opened.priceWei, coin)}. Cancelling withdraws the offer on chain (free for you).</p>
+                <p>
+                  {opened.waitlist ? "Held for the waitlist at face value" : "Listed for resale at"} {formatWei(opened.priceWei, coin)}. Cancelling withdraws the offer
+                  on chain (free for you).
+                </p>
                 <button
                   type="button"
                   className={button}
@@ -138,6 +143,36 @@ export function KeptTicketDialog({
                   {busy ?? "Cancel listing"}
                 </button>
               </div>
+            ) : mode === "waitlist" ? (
+              <form
+                className="space-y-3"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  if (wei === null) return;
+                  void post(
+                    { intent: "waitlist", contract: ticket.contractAddress, tokenId: ticket.tokenId },
+                    "Selling to the waitlist…",
+                    () => `Ticket #${ticket.tokenId} is held for the waitlist at ${formatWei(wei, coin)}. The first fan in line has ${WAITLIST_OFFER_MINUTES} minutes to buy it.`,
+                  );
+                }}
+              >
+                {quote && wei !== null && royalty !== null && fee !== null ? (
+                  <>
+                    <p className="text-zinc-700">
+                      The first fan on this event's waitlist gets your ticket at its face value, <strong>{formatWei(wei, coin)}</strong> — no more, no less. It is not
+                      shown in the public resale list. TicketChain signs the offer with the wallet it keeps for you; you pay no network fee.
+                    </p>
+                    <p className="text-zinc-700" data-testid="kept-breakdown">
+                      You receive {formatWei(wei - royalty - fee, coin)} (royalty {formatWei(royalty, coin)}, TicketChain fee {formatWei(fee, coin)}) when they buy it.
+                    </p>
+                  </>
+                ) : (
+                  <p aria-busy="true">Reading the ticket's face value…</p>
+                )}
+                <button type="submit" className={button} disabled={Boolean(busy) || !quote}>
+                  {busy ?? (wei !== null ? `Sell to the waitlist for ${formatWei(wei, coin)}` : "Sell to the waitlist")}
+                </button>
+              </form>
             ) : (
               <form
                 className="space-y-3"

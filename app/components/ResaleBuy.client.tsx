@@ -20,6 +20,8 @@ export interface ResaleBuyProps {
   seller: Address;
   chainId: number;
   coin: string;
+  /** where the signed order is read (default /resale/listings/:id; a waitlist offer has its own, owner-only URL) */
+  orderUrl?: string;
   onBought(message: string, blockNumber: bigint): void;
 }
 
@@ -40,7 +42,7 @@ function Buy(props: ResaleBuyProps) {
     setBusy("Checking the listing…");
     setError(null);
     try {
-      const response = await fetch(`/resale/listings/${props.listingId}`);
+      const response = await fetch(props.orderUrl ?? `/resale/listings/${props.listingId}`);
       const body = await response.json();
       if (!response.ok) throw new Error(body.error ?? "This listing is no longer available.");
       const o = body.order as Record<string, string>;

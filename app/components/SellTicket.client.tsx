@@ -4,6 +4,7 @@ import { formatEther, isAddressEqual, parseEther, type Address, type BaseError }
 import { useAccount, useSignTypedData, useSwitchChain, useWriteContract, usePublicClient } from "wagmi";
 import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
 import { formatWei } from "~/lib/format";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 import { NATIVE_CURRENCY, orderTypedData, randomSalt, type Order } from "~/lib/orders";
 import { WalletProviders } from "./wallet.client";
 
@@ -21,6 +22,8 @@ export interface SellTicketProps {
   coin: string;
   /** the open listing of this ticket, if any: the dialog then offers to cancel it */
   listingId: string | null;
+  /** sell to the event's face-value waitlist: the price is the face value, not a choice */
+  waitlist?: boolean;
   onDone(message: string): void;
 }
 
@@ -83,7 +86,7 @@ function Sell(props: SellTicketProps) {
   if (!quote) return <p className="text-sm text-zinc-600" aria-busy="true">Reading the resale terms from the chain…</p>;
 
   const { royaltyBps, feeBps } = quote;
-  const wei = toWei(price);
+  const wei = props.waitlist ? BigInt(quote.faceValueWei) : toWei(price);
   const cap = quote.capWei ? BigInt(quote.capWei) : null;
   const aboveCap = wei !== null && cap !== null && wei > cap;
   const royalty = wei !== null ? (wei * BigInt(royaltyBps)) / 10_000n : 0n;
@@ -128,10 +131,18 @@ function Sell(props: SellTicketProps) {
       const signature = await signer.signTypedDataAsync(orderTypedData(order, chainId, fresh.marketplace));
       setBusy("Publishing your listing…");
       const wire = Object.fromEntries(Object.entries(order).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
-      const response = await fetch("/resale/listings", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ order: wire, signature }) });
+      const response = await fetch("/resale/listings", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ order: wire, signature, ...(props.waitlist ? { waitlist: true } : {}) }),
+      });
       const body = await response.json();
       if (!response.ok) throw new Error(body.error ?? "The listing was refused.");
-      props.onDone(`Ticket #${tokenId} is listed for ${formatWei(wei, coin)}.`);
+      props.onDone(
+        props.waitlist
+          ? `Ticket #${tokenId} is held for the waitlist at ${formatWei(wei, coin)}. The first fan in line has ${WAITLIST_OFFER_MINUTES} minutes to buy it.`
+          : `Ticket #${tokenId} is listed for ${formatWei(wei, coin)}.`,
+      );
     });
 
   const cancel = () =>
@@ -159,6 +170,24 @@ function Sell(props: SellTicketProps) {
 
       {props.listingId ? (
         <p>This ticket is listed. Cancelling takes a small transaction from your wallet (network fee).</p>
+      ) : props.waitlist ? (
+        <>
+          <p>
+            The first fan on this event's waitlist gets your ticket at its face value — no more, no less. It is not shown in the public resale
+            list.
+          </p>
+          <dl className="grid grid-cols-[1fr_auto] gap-x-4 gap-y-1" data-testid="resale-breakdown">
+            <dt className="text-zinc-600">Price (face value)</dt>
+            <dd className="text-right">{formatWei(wei!, coin)}</dd>
+            <dt className="text-zinc-600">Royalty to the promoter ({royaltyBps / 100} %)</dt>
+            <dd className="text-right">− {formatWei(royalty, coin)}</dd>
+            <dt className="text-zinc-600">TicketChain fee ({feeBps / 100} %)</dt>
+            <dd className="text-right">− {formatWei(fee, coin)}</dd>
+            <dt className="font-semibold">You receive</dt>
+            <dd className="text-right font-semibold">{formatWei(wei! - royalty - fee, coin)}</dd>
+          </dl>
+          <p className="text-xs text-zinc-500">Free: your wallet signs an offer, no transaction. Proceeds are credited to you in the platform's escrow when the fan buys.</p>
+        </>
       ) : (
         <>
           <label className="block font-medium text-zinc-800">
@@ -221,7 +250,7 @@ function Sell(props: SellTicketProps) {
         </div>
       ) : (
         <button type="button" className={button} onClick={list} disabled={Boolean(busy) || wei === null || aboveCap}>
-          {busy ?? "Sign and list"}
+          {busy ?? (props.waitlist ? "Sign and sell to the waitlist" : "Sign and list")}
         </button>
       )}
       <div role="status" aria-live="polite">

@@ -14,6 +14,9 @@ import { indexedBlock } from "~/services/tickets.server";
 import { listingsForEventPage } from "~/services/resale.server";
 import { getDb } from "../../db/client.server";
 import { ResaleSection } from "~/components/ResaleSection";
+import { WaitlistSection } from "~/components/WaitlistSection";
+import { getUser } from "~/services/session.server";
+import { waitlistState, type WaitlistState } from "~/services/waitlist.server";
 
 /** The wallet checkout (wagmi + RainbowKit) is downloaded only when a fan clicks "Pay with wallet". */
 const WalletCheckout = lazy(() => import("~/components/WalletCheckout.client"));
@@ -24,7 +27,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.event.name} — TicketChain` : "Event not found — TicketChain" },
 ];
 
-export async function loader({ params }: LoaderFunctionArgs) {
+export async function loader({ request, params }: LoaderFunctionArgs) {
   const slug = Slug.safeParse(params.slug ?? "");
   if (!slug.success) throw new Response("This event address is not valid.", { status: 404 });
   // Event, tiers and seats left from the database through the shared cache (publicEvent); no chain read per request.
@@ -32,7 +35,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   if (!event) throw new Response("We could not find this event.", { status: 404 });
   const chain = viemChain();
   const contract = event.contractAddress as Address | null;
-  const [price, onChainPrices, cursor, resale] = await Promise.all([
+  const [price, onChainPrices, cursor, resale, waitlist] = await Promise.all([
     coinPrice(),
     contract ? onChainTierPrices(contract, event.tiers.length) : Promise.resolve(null),
     indexedBlock(event.chainId),
@@ -40,6 +43,13 @@ export async function loader({ params }: LoaderFunctionArgs) {
     getDb()
       .then((db) => listingsForEventPage(db, event.id, event.chainId))
       .catch(() => null),
+    // The face-value waitlist: off for most events (one indexed read); on, the fan's place in line.
+    event.status === "published" ? getDb().then(async (db) => {
+      const off = await waitlistState(db, event.id, null);
+      if (!off.enabled) return null;
+      const user = await getUser(request);
+      return { ...(user ? await waitlistState(db, event.id, user.id) : off), signedIn: Boolean(user) };
+    }) : Promise.resolve(null),
   ]);
   const fresh = price && !isStale(price) ? price : null;
   const tiers = event.tiers.map((tier) => {
@@ -74,6 +84,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
     indexedBlock: cursor,
     salesOpen,
     resale,
+    waitlist: waitlist as (WaitlistState & { signedIn: boolean }) | null,
   };
 }
 
@@ -199,6 +210,8 @@ export default function EventPage() {
           </div>
         </section>
       ) : null}
+
+      {data.waitlist && event.contractAddress && !cancelled ? <WaitlistSection slug={event.slug} state={data.waitlist} /> : null}
 
       {event.contractAddress && !cancelled ? (
         <ResaleSection listings={data.resale} coin={coin} chainId={chainId} fiatOf={fiatOf} cardCentsOf={cardCentsOf} onBought={onPurchased} />

@@ -24,6 +24,8 @@ import {
 import { requireUser } from "~/services/session.server";
 import { getDb } from "../../db/client.server";
 import { readForm } from "~/services/forms.server";
+import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
+import { setWaitlistEnabled, waitlistState } from "~/services/waitlist.server";
 
 /** Chain writes (wagmi + RainbowKit) load after hydration, in their own chunk. */
 const ChainAction = lazy(() => import("~/components/promoter/ChainAction.client"));
@@ -49,10 +51,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     publication = await settlePublication(db, publicClient(), deployment.factory, initial);
   }
   const event = publication.stage === "draft" || initial.status !== "draft" ? initial : await ownedEvent(db, user, initial.slug);
-  const [dash, proceeds, staff] = await Promise.all([
+  const [dash, proceeds, staff, waitlist] = await Promise.all([
     dashboard(db, event),
     deployment ? proceedsHeld(publicClient(), deployment.escrow, event.contractAddress) : Promise.resolve(null),
     listStaff(db, event.id),
+    waitlistState(db, event.id, user.id),
   ]);
   const origin = new URL(request.url).origin;
   return {
@@ -70,7 +73,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       resaleCapBps: event.resaleCapBps ?? 0,
       publishTxHash: event.publishTxHash,
       tiers: event.tiers,
+      waitlistEnabled: event.waitlistEnabled,
     },
+    waitlistWaiting: waitlist.waiting,
     publication,
     dashboard: dash,
     proceedsWei: proceeds === null ? null : proceeds.toString(),
@@ -86,6 +91,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 const Intent = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("publish-submitted"), txHash: z.string() }),
   z.object({ intent: z.literal("add-staff"), staff: z.string().max(254) }),
+  z.object({ intent: z.literal("waitlist"), enabled: z.enum(["true", "false"]) }),
 ]);
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -96,6 +102,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (parsed.data.intent === "publish-submitted") {
       await recordPublishSubmitted(db, event, parsed.data.txHash);
       return { ok: true as const, intent: "publish-submitted" };
+    }
+    if (parsed.data.intent === "waitlist") {
+      if (event.status !== "published") throw new PromoterError(409, "Publish the event before opening a waitlist.");
+      await setWaitlistEnabled(db, event.id, parsed.data.enabled === "true");
+      return { ok: true as const, intent: "waitlist", enabled: parsed.data.enabled === "true" };
     }
     if (event.status !== "published" || !event.onChainId) throw new PromoterError(409, "Publish the event before adding door staff.", { staff: "Publish the event first." });
     const { address } = await addStaff(db, event.id, parsed.data.staff);
@@ -203,6 +214,7 @@ export default function EventDashboard() {
               Export attendees (CSV)
             </a>
           </section>
+          {event.status === "published" ? <Waitlist data={data} /> : null}
           <div className="grid gap-6 md:grid-cols-2">
             <Proceeds data={data} />
             <Staff data={data} />
@@ -438,6 +450,50 @@ function Staff({ data }: { data: Data }) {
           />
         </div>
       ) : null}
+    </section>
+  );
+}
+
+function Waitlist({ data }: { data: Data }) {
+  const fetcher = useFetcher<{ ok?: boolean; error?: string }>();
+  // Optimistic: the switch shows the state being sent; the loader's value once it is saved.
+  const pending = fetcher.formData?.get("enabled");
+  const on = pending ? pending === "true" : data.event.waitlistEnabled;
+  const error = fetcher.state === "idle" && fetcher.data && !fetcher.data.ok ? fetcher.data.error : undefined;
+  return (
+    <section aria-labelledby="waitlist-heading" className="rounded-2xl border border-zinc-200 bg-white p-5 shadow-sm sm:p-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div className="max-w-prose">
+          <h2 id="waitlist-heading" className="text-lg font-semibold">
+            Face-value waitlist
+          </h2>
+          <p className="mt-1 text-sm text-zinc-600">
+            Fans who cannot go sell their ticket to the first fan in line at its face value instead of on the open resale market. Each
+            ticket is held {WAITLIST_OFFER_MINUTES} minutes for that fan, then offered to the next. <span data-testid="waitlist-waiting">{data.waitlistWaiting}</span>{" "}
+            {data.waitlistWaiting === 1 ? "fan is" : "fans are"} waiting.
+          </p>
+        </div>
+        <fetcher.Form method="post">
+          <input type="hidden" name="intent" value="waitlist" />
+          <input type="hidden" name="enabled" value={on ? "false" : "true"} />
+          <button
+            type="submit"
+            role="switch"
+            aria-checked={on}
+            aria-labelledby="waitlist-heading"
+            disabled={fetcher.state !== "idle"}
+            className="group inline-flex items-center gap-3 rounded-full focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 disabled:opacity-60"
+          >
+            <span className={`relative inline-flex h-6 w-11 items-center rounded-full transition ${on ? "bg-brand-700" : "bg-zinc-300"}`}>
+              <span aria-hidden="true" className={`inline-block size-5 rounded-full bg-white shadow transition ${on ? "translate-x-5" : "translate-x-0.5"}`} />
+            </span>
+            <span className="text-sm font-semibold" aria-hidden="true">
+              {on ? "On" : "Off"}
+            </span>
+          </button>
+        </fetcher.Form>
+      </div>
+      <FieldError id="e-waitlist" message={error} />
     </section>
   );
 }

@@ -17,6 +17,7 @@ import { refundInfo, type RefundInfo } from "~/services/refunds.server";
 import { commitSession, requireUser } from "~/services/session.server";
 import { listMyTickets, type MyTicket } from "~/services/tickets.server";
 import { listingsOfSellers } from "~/services/resale.server";
+import { waitlistEvents } from "~/services/waitlist.server";
 import { getDb } from "../../db/client.server";
 
 /** The sell dialog's wallet code (wagmi + RainbowKit) loads only when a fan clicks "Sell". */
@@ -42,6 +43,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const deployment = currentDeployment();
   const price = await coinPrice();
   const rate = price && !isStale(price) ? { answer: price.answer, decimals: price.decimals } : null;
+  // Events whose promoter runs a face-value waitlist: their valid tickets can be sold to it.
+  const waitlistSlugs = await waitlistEvents(db, [...new Set(mine.tickets.filter((t) => t.status === "valid" && t.eventSlug).map((t) => t.eventSlug!))]);
   const shares = deployment
     ? await mySharesSummary(db, CHAINS[env().chain].id, deployment.fractions, [mine.walletAddress, mine.embeddedAddress].filter((a): a is string => Boolean(a)))
     : [];
@@ -51,7 +54,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       chainName: chain.name,
       chainId: chain.id,
       coin: chain.nativeCurrency.symbol,
-      listings: listed.map((l) => ({ id: l.id, key: ticketKey(l.contractAddress, l.tokenId), priceWei: l.priceWei })),
+      listings: listed.map((l) => ({ id: l.id, key: ticketKey(l.contractAddress, l.tokenId), priceWei: l.priceWei, waitlist: l.waitlist })),
+      waitlistSlugs,
       escrow: currentDeployment()?.escrow ?? null,
       refunds: await refundInfo(db, chain.id, cancelled),
       contracts: deployment ? { fractions: deployment.fractions, marketplace: deployment.marketplace } : null,
@@ -68,7 +72,8 @@ type LoaderData = {
   chainName: string;
   chainId: number;
   coin: string;
-  listings: Array<{ id: string; key: string; priceWei: string }>;
+  listings: Array<{ id: string; key: string; priceWei: string; waitlist: boolean }>;
+  waitlistSlugs: string[];
   escrow: string | null;
   refunds: Record<string, RefundInfo>;
   contracts: { fractions: string; marketplace: string } | null;
@@ -149,7 +154,10 @@ function RefundNote({ ticket, data }: { ticket: MyTicket; data: LoaderData }) {
 interface Listed {
   id: string;
   priceWei: string;
+  waitlist: boolean;
 }
+
+type SellMode = "sell" | "transfer" | "waitlist";
 
 function TicketCard({
   ticket,
@@ -164,7 +172,7 @@ function TicketCard({
   onClaim: (t: MyTicket) => void;
   onShow: (t: MyTicket) => void;
   onSplit?: (t: MyTicket) => void;
-  onSell: ((t: MyTicket, mode: "sell" | "transfer") => void) | null;
+  onSell: ((t: MyTicket, mode: SellMode) => void) | null;
   listed: Listed | null;
   coin: string;
 }) {
@@ -243,6 +251,16 @@ function TicketCard({
             Transfer to a friend
           </button>
         ) : null}
+        {onSell && !listed && ticket.eventSlug && data.waitlistSlugs.includes(ticket.eventSlug) ? (
+          <button
+            type="button"
+            onClick={() => onSell(ticket, "waitlist")}
+            aria-label={`Sell ticket #${ticket.tokenId} to the waitlist`}
+            className="rounded-lg border border-brand-700 px-3 py-2 text-sm font-semibold text-brand-700 hover:bg-brand-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          >
+            Sell to the waitlist
+          </button>
+        ) : null}
         {onSell ? (
           <button
             type="button"
@@ -257,7 +275,7 @@ function TicketCard({
       </div>
       {listed ? (
         <p className="bg-brand-50 px-5 py-2 text-sm text-brand-900" data-testid="listed">
-          Listed for resale at {formatWei(listed.priceWei, coin)}
+          {listed.waitlist ? "Held for the waitlist at face value" : "Listed for resale at"} {formatWei(listed.priceWei, coin)}
         </p>
       ) : null}
       {ticket.status === "refundable" || ticket.status === "refunded" ? <RefundNote ticket={ticket} data={data} /> : null}
@@ -363,7 +381,7 @@ function SellDialog({
   onClose,
 }: {
   ticket: MyTicket;
-  mode: "sell" | "transfer";
+  mode: SellMode;
   owner: string;
   listed: Listed | null;
   chainId: number;
@@ -380,7 +398,7 @@ function SellDialog({
       <div className="fixed inset-0 flex items-end justify-center overflow-y-auto p-4 sm:items-center">
         <DialogPanel className="w-full max-w-md rounded-2xl bg-white p-6 shadow-xl">
           <DialogTitle className="text-lg font-semibold">
-            {mode === "transfer" ? "Transfer to a friend" : opened ? "Your listing" : "Sell"} · ticket #{ticket.tokenId}
+            {mode === "transfer" ? "Transfer to a friend" : opened ? "Your listing" : mode === "waitlist" ? "Sell to the waitlist" : "Sell"} · ticket #{ticket.tokenId}
           </DialogTitle>
           <p className="mt-1 text-sm text-zinc-600">
             {ticket.eventName} · {ticket.tierName ?? "Ticket"}
@@ -414,6 +432,7 @@ function SellDialog({
                   chainId={chainId}
                   coin={coin}
                   listingId={opened?.id ?? null}
+                  waitlist={mode === "waitlist"}
                   onDone={(message) => {
                     setDone(message);
                     revalidator.revalidate();
@@ -513,7 +532,7 @@ function SharesList({ shares }: { shares: MyShares[] }) {
 export default function MyTickets() {
   const { tickets, user, walletAddress, embeddedAddress, chainName, chainId, coin, listings } = useLoaderData<LoaderData>();
   const [claiming, setClaiming] = useState<MyTicket[] | null>(null);
-  const [selling, setSelling] = useState<{ ticket: MyTicket; mode: "sell" | "transfer" } | null>(null);
+  const [selling, setSelling] = useState<{ ticket: MyTicket; mode: SellMode } | null>(null);
   const listedOf = (t: MyTicket) => listings.find((l) => l.key === ticketKey(t.contractAddress, t.tokenId)) ?? null;
   // Resale from the fan's own wallet (the one they signed in with), or one-click for TicketChain-kept tickets.
   const sellable = (t: MyTicket) => t.status === "valid" && (t.heldByPlatform || Boolean(walletAddress));

@@ -87,14 +87,44 @@ export async function listEmbeddedTicket(handle: DbHandle, user: SessionUser, bo
     throw new ResaleError(400, `Invalid listing: ${issue.path.join(".")} ${issue.message}.`);
   }
   const { contract, tokenId, priceWei } = parsed.data;
+  return listKept(handle, user, contract, tokenId, () => priceWei, false);
+}
+
+export const EmbeddedWaitlistInput = z.object({ contract: address, tokenId: uint });
+
+/**
+ * Sells a kept ticket to the event's face-value waitlist: the same one-click listing, priced at the tier's
+ * face value read from the chain (no price to choose), flagged `waitlist` (app/services/waitlist.server.ts).
+ */
+export async function sellKeptToWaitlist(handle: DbHandle, user: SessionUser, body: unknown) {
+  const parsed = EmbeddedWaitlistInput.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ResaleError(400, `Invalid listing: ${issue.path.join(".")} ${issue.message}.`);
+  }
+  const { contract, tokenId } = parsed.data;
+  return listKept(handle, user, contract, tokenId, (quote) => BigInt(quote.faceValueWei), true);
+}
+
+async function listKept(
+  handle: DbHandle,
+  user: SessionUser,
+  contract: Address,
+  tokenId: bigint,
+  priceOf: (quote: Awaited<ReturnType<typeof resaleQuote>>) => bigint,
+  waitlist: boolean,
+) {
   const embedded = await keptWallet(handle, user);
   const quote = await resaleQuote(contract, tokenId);
   if (!isAddressEqual(quote.owner, embedded)) throw new ResaleError(403, `Ticket #${tokenId} is not in the wallet TicketChain keeps for you.`);
+  const priceWei = priceOf(quote);
   if (quote.capWei !== null && priceWei > BigInt(quote.capWei)) {
     throw new ResaleError(400, `The price is above the promoter's resale cap of ${quote.capWei} wei.`, { capWei: quote.capWei });
   }
-  const [event] = await handle.db.select({ startsAt: events.startsAt }).from(events).where(eq(events.contractAddress, contract));
+  const [event] = await handle.db.select({ startsAt: events.startsAt, waitlistEnabled: events.waitlistEnabled }).from(events).where(eq(events.contractAddress, contract));
   if (!event) throw new ResaleError(400, "This is not a TicketChain ticket contract on this chain.");
+  // Refused before anything is relayed (createListing checks it again).
+  if (waitlist && !event.waitlistEnabled) throw new ResaleError(409, "This event has no waitlist: list the ticket for resale instead.");
   if (!quote.approved) {
     const data = encodeFunctionData({ abi: concertTicketAbi, functionName: "setApprovalForAll", args: [quote.marketplace, true] });
     await relayAs(handle, user.id, embedded, contract, data, "Allowing the marketplace");
@@ -113,7 +143,7 @@ export async function listEmbeddedTicket(handle: DbHandle, user: SessionUser, bo
   const signer = await embeddedAccount(handle.db, user.id);
   const signature = await signer.signTypedData(orderTypedData(order, quote.chainId, quote.marketplace));
   const wire = Object.fromEntries(Object.entries(order).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
-  return createListing(handle.db, user, { order: wire, signature }, { embedded });
+  return createListing(handle.db, user, { order: wire, signature }, { embedded, waitlist });
 }
 
 /** Cancels a listing of the embedded wallet on chain (relayed Marketplace.cancel), then closes it in the book. */

@@ -6,10 +6,13 @@ import { configurePaymentsEndpoint, doubleOptions, payments, type PaymentsEndpoi
 import { startQueue } from "./queue.server";
 import { ResaleFillWorker, sweepResaleReservations } from "./resale-card.server";
 import { deliverPendingEvents, expireOverdueSessions } from "./stripe-double/double.server";
+import { currentDeployment } from "./chain.server";
+import { sweepWaitlist } from "./waitlist.server";
 
 /**
  * Card payments in the background of `npm start`: the pg-boss queue, the mint worker (reconcile at start,
- * then poll), and a sweeper every `sweepMs` that expires lapsed reservations (and, in test mode, lets the
+ * then poll), and a sweeper every `sweepMs` that expires lapsed reservations and waitlist offers, offers held
+ * waitlist tickets to the next fan (and, in test mode, lets the
  * Stripe double expire its overdue sessions and redeliver unacknowledged webhooks, as Stripe does).
  */
 
@@ -69,6 +72,9 @@ export async function startPayments(options: StartPaymentsOptions): Promise<Paym
     if (expired) log(`released ${expired} lapsed reservation(s)`);
     const lapsed = await sweepResaleReservations(handle.db, boss, s);
     if (lapsed) log(`released ${lapsed} lapsed resale reservation(s)`);
+    // Face-value waitlist: expired offers pass to the next fan; held listings are offered (and mailed).
+    const offered = await sweepWaitlist(handle.db, options.publicUrl, currentDeployment()?.chainId);
+    if (offered) log(`offered ${offered} waitlist ticket(s)`);
     const settled = await settleCancelledEvents(handle.db, s);
     if (settled) log(`settled ${settled} card order(s) of cancelled events (refunded or not charged)`);
     if (testMode) {

@@ -7,6 +7,8 @@ import { setSecrets } from "~/services/secrets.server";
 import { createSession } from "~/services/session.server";
 import { action as createAction } from "~/routes/promoter.events.new";
 import { loader as csvLoader } from "~/routes/promoter.events.$slug.attendees[.]csv";
+import { action as dashboardAction } from "~/routes/promoter.events.$slug";
+import { eq } from "drizzle-orm";
 
 /** The promoter routes' authorization and validation, through their real loader/action and sessions. */
 const ORIGIN = "http://localhost:3000";
@@ -85,6 +87,35 @@ describe.each(databaseBackends())("promoter routes on %s", (_kind, create) => {
     expect(fan.status).toBe(403);
     const visitor = (await thrown(() => createAction({ request: post("", {}), params: {}, context: {} }))) as Response;
     expect(visitor.status).toBe(401);
+  });
+
+  it("lets only the event's promoter switch its face-value waitlist (403 for another promoter or a fan; 409 before publishing)", async () => {
+    const slug = cookies.slug!;
+    const toggle = (cookie: string, enabled: string) => {
+      const body = new FormData();
+      body.append("intent", "waitlist");
+      body.append("enabled", enabled);
+      return thrown(() => dashboardAction({ request: new Request(`${ORIGIN}/promoter/events/${slug}`, { method: "POST", body, headers: { cookie } }), params: { slug }, context: {} }));
+    };
+    const state = async () => (await handle.db.select({ on: events.waitlistEnabled }).from(events).where(eq(events.slug, slug)))[0]!.on;
+    expect(((await toggle(cookies.rival!, "true")) as Response).status).toBe(403);
+    expect(((await toggle(cookies.fan!, "true")) as Response).status).toBe(403);
+    const draft = (await toggle(cookies.owner!, "true")) as Response;
+    expect(draft.status).toBe(409);
+    expect(await draft.json()).toMatchObject({ error: "Publish the event before opening a waitlist." });
+    expect(await state()).toBe(false);
+    await handle.db.update(events).set({ status: "published" }).where(eq(events.slug, slug));
+    try {
+      expect(((await toggle(cookies.owner!, "maybe")) as Response).status).toBe(400);
+      expect(await toggle(cookies.owner!, "true")).toEqual({ ok: true, intent: "waitlist", enabled: true });
+      expect(await state()).toBe(true);
+      expect(((await toggle(cookies.rival!, "false")) as Response).status).toBe(403);
+      expect(await state()).toBe(true);
+      expect(await toggle(cookies.owner!, "false")).toEqual({ ok: true, intent: "waitlist", enabled: false });
+      expect(await state()).toBe(false);
+    } finally {
+      await handle.db.update(events).set({ status: "draft" }).where(eq(events.slug, slug));
+    }
   });
 
   it("serves the attendees CSV to the event's promoter only (another promoter: 403)", async () => {

@@ -147,6 +147,7 @@ async function findEvent(db: Db, slug: string) {
       chainId: events.chainId,
       onChainId: events.onChainId,
       contractAddress: events.contractAddress,
+      waitlistEnabled: events.waitlistEnabled,
       royaltyBps: eventTerms.royaltyBps,
       resaleCapBps: eventTerms.resaleCapBps,
       publishTxHash: eventTerms.publishTxHash,

@@ -8,16 +8,17 @@ import { concertTicketAbi, marketplaceAbi, paymentEscrowAbi, ticketFactoryAbi } 
 import { parseEnv } from "~/env.server";
 import { NATIVE_CURRENCY, orderTypedData, randomSalt, type Order } from "~/lib/orders";
 import { closeDb, getDbHandle, migrate, type DbHandle } from "../../db/client.server";
-import { events, listings, resaleOrders, stripeDoubleEvents, stripeDoubleObjects, ticketTiers, users } from "../../db/schema";
+import { events, listings, resaleOrders, stripeDoubleEvents, stripeDoubleObjects, ticketTiers, users, waitlistEntries } from "../../db/schema";
 import { databaseBackends, type TestDatabase } from "../../test/support/databases";
 import { serveFetch, type FetchServer } from "../../test/support/fetch-server";
 import { startPlatformChain, type PlatformChain } from "../../test/support/platform-chain";
 import { freePort } from "../../test/support/processes";
 import { payments, resetPayments } from "./payments.server";
 import { startPayments, type PaymentsRuntime } from "./payments-runtime.server";
-import { ResaleFillWorker } from "./resale-card.server";
-import { cancelEmbeddedListing, listEmbeddedTicket, transferEmbeddedTicket } from "./embedded-resale.server";
-import { createListing } from "./resale.server";
+import { ResaleFillWorker, startResaleCheckout } from "./resale-card.server";
+import { cancelEmbeddedListing, listEmbeddedTicket, sellKeptToWaitlist, transferEmbeddedTicket } from "./embedded-resale.server";
+import { createListing, listingForFill } from "./resale.server";
+import { joinWaitlist, settleOffers } from "./waitlist.server";
 import { setSecrets } from "./secrets.server";
 import { serverAccount } from "./signer.server";
 import { doubleAccount, payHostedCheckout } from "./stripe-double/double.server";
@@ -399,6 +400,58 @@ describe.each(databaseBackends())("card resale (database: %s)", (_kind, create) 
     const friendUser = { id: friend.userId, email: friendEmail, displayName: "friend", walletAddress: null, role: "fan" as const };
     await transferEmbeddedTicket(handle, friendUser, { ...ref, to: OTHER });
     expect(await ownerOf(fan.tokenId)).toBe(OTHER);
+  });
+
+  it("face-value waitlist: sold only at face value and only when the event has one; the offered fan alone reserves it by card, pays and gets it", async () => {
+    const fan = await keptTicketFor(`waitlist-seller-${randomBytes(3).toString("hex")}@example.com`);
+    const ref = { contract: show, tokenId: fan.tokenId.toString() };
+    // The waitlist is off: refused before anything is relayed (no approval sent).
+    await expect(sellKeptToWaitlist(handle, fan.user, ref)).rejects.toMatchObject({ status: 409 });
+    expect(await client().readContract({ address: show, abi: concertTicketAbi, functionName: "isApprovedForAll", args: [fan.address, chain.deployment.marketplace] })).toBe(false);
+    await handle.db.update(events).set({ waitlistEnabled: true }).where(eq(events.id, eventId));
+    try {
+      // A wallet order for the waitlist at anything but the face value is refused (400, with the face value).
+      const bought = await send(as(ALICE).writeContract({ address: show, abi: concertTicketAbi, functionName: "buy", args: [0n, 1n], value: PRICE }));
+      const aliceToken = parseEventLogs({ abi: concertTicketAbi, logs: bought.logs, eventName: "TicketsPurchased" })[0]!.args.firstTokenId;
+      const nonce = await client().readContract({ address: chain.deployment.marketplace, abi: marketplaceAbi, functionName: "nonces", args: [ALICE] });
+      const order: Order = { seller: ALICE, token: show, tokenId: aliceToken, amount: 1n, price: PRICE + 1n, currency: NATIVE_CURRENCY, expiry: BigInt(Math.floor(Date.now() / 1000) + 86_400), nonce, salt: randomSalt() };
+      const signature = await as(ALICE).signTypedData({ account: ALICE, ...orderTypedData(order, 31337, chain.deployment.marketplace) });
+      const wire = Object.fromEntries(Object.entries(order).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
+      await expect(createListing(handle.db, alice, { order: wire, signature }, { waitlist: true })).rejects.toMatchObject({ status: 400, details: { faceValueWei: PRICE.toString() } });
+
+      // The kept ticket is sold to the waitlist at face value (no price given), flagged, and not public.
+      const listed = await sellKeptToWaitlist(handle, fan.user, ref);
+      const [row] = await handle.db.select().from(listings).where(eq(listings.id, listed.id));
+      expect(row).toMatchObject({ waitlist: true, priceWei: PRICE.toString(), status: "open", seller: fan.address.toLowerCase() });
+      await expect(listingForFill(handle.db, listed.id)).rejects.toMatchObject({ status: 403 });
+
+      // Two fans wait; the first is offered it. The second cannot reserve it by card, nor can a stranger.
+      const first = await ensureBuyer(handle.db, `waiter-1-${randomBytes(3).toString("hex")}@example.com`);
+      const second = await ensureBuyer(handle.db, `waiter-2-${randomBytes(3).toString("hex")}@example.com`);
+      await joinWaitlist(handle.db, { id: first.userId }, eventId);
+      await joinWaitlist(handle.db, { id: second.userId }, eventId);
+      const [entry] = await handle.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, first.userId));
+      expect(entry).toMatchObject({ status: "offered", listingId: listed.id });
+      expect((await checkout(listed.id, "stranger@example.com")).status).toBe(403);
+      await expect(startResaleCheckout(handle.db, stripe, listed.id, { publicUrl: app.url, userId: second.userId, email: "w2@example.com" })).rejects.toMatchObject({ status: 403 });
+      // The offered fan pays by card: the ticket goes to their kept wallet; the offer settles as bought.
+      const [firstUser] = await handle.db.select({ email: users.email }).from(users).where(eq(users.id, first.userId));
+      const started = await startResaleCheckout(handle.db, stripe, listed.id, { publicUrl: app.url, userId: first.userId, email: firstUser!.email });
+      const sessionId = await pay(started.url, firstUser!.email!);
+      const order1 = await orderBySession(sessionId);
+      expect(order1).toMatchObject({ status: "authorized", recipient: first.address, priceWei: PRICE.toString(), amountCents: CARD_CENTS });
+      expect(await runUntilSettled(worker, order1.id)).toBe("paid");
+      expect(await ownerOf(fan.tokenId)).toBe(first.address);
+      await settleOffers(handle.db, eventId);
+      const [done] = await handle.db.select().from(waitlistEntries).where(eq(waitlistEntries.id, entry!.id));
+      expect(done!.status).toBe("bought");
+      // The seller is credited the face value minus royalty and fee in the escrow.
+      const [saleSeller, , saleAmount] = await client().readContract({ address: chain.deployment.escrow, abi: paymentEscrowAbi, functionName: "sale", args: [row!.orderHash as Hex] });
+      expect(getAddress(saleSeller)).toBe(fan.address);
+      expect(saleAmount).toBe(PRICE - (PRICE * 500n) / 10_000n - (PRICE * BigInt((await client().readContract({ address: chain.deployment.marketplace, abi: marketplaceAbi, functionName: "platformFee" }))[0])) / 10_000n);
+    } finally {
+      await handle.db.update(events).set({ waitlistEnabled: false }).where(eq(events.id, eventId));
+    }
   });
 
   it("answers bad input with 4xx and changes nothing", async () => {

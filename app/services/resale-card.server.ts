@@ -8,7 +8,7 @@ import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
 import { RESERVATION_MINUTES } from "~/lib/checkout";
 import { weiToCentsCeil } from "~/lib/prices";
 import type { Db, DbHandle } from "../../db/client.server";
-import { events, listings, resaleOrders, stripeEvents, tickets } from "../../db/schema";
+import { events, listings, resaleOrders, stripeEvents, tickets, waitlistEntries } from "../../db/schema";
 import { currentDeployment, publicClient } from "./chain.server";
 import { FORWARD_REQUEST_TYPES, forwarderAbi } from "./claim.server";
 import { cancelAuthorization, completedSession, maskEmail } from "./orders.server";
@@ -20,6 +20,7 @@ import { checkListing, forgetEventListings, orderOf, ResaleError } from "./resal
 import { serverAccount, withSigner } from "./signer.server";
 import { MIN_EXPIRY_SECONDS } from "./stripe-double/double.server";
 import { embeddedAccount, ensureBuyer } from "./wallets.server";
+import { holdsOffer } from "./waitlist.server";
 
 /**
  * Buying a resale listing by card (docs/decisions/013-resale.md, "Card resale"). The card is authorized
@@ -86,6 +87,11 @@ export async function startResaleCheckout(
   if (!row) throw new ResaleError(404, "No such listing.");
   if (row.eventStatus !== "published" || row.startsAt.getTime() <= Date.now()) throw new ResaleError(409, "Tickets of this event can no longer be bought.");
   if (row.listing.reservedBy) throw new ResaleError(409, "Another buyer is paying for this ticket right now.");
+  // A waitlist listing is for the fan it is offered to, and only while the offer stands.
+  const waiter = row.listing.waitlist ? (options.userId ?? null) : null;
+  if (row.listing.waitlist && (!waiter || !(await holdsOffer(db, listingId, waiter)))) {
+    throw new ResaleError(403, "This ticket is held for the event's waitlist: only the fan it is offered to can buy it.");
+  }
   const status = await checkListing(db, row.listing);
   if (status !== "open") throw new ResaleError(409, `This listing is no longer available (${status}).`);
   const priceWei = BigInt(row.listing.priceWei);
@@ -99,7 +105,17 @@ export async function startResaleCheckout(
     const held = await tx
       .update(listings)
       .set({ reservedBy: orderId })
-      .where(and(eq(listings.id, listingId), eq(listings.status, "open"), sql`${listings.reservedBy} is null`))
+      .where(
+        and(
+          eq(listings.id, listingId),
+          eq(listings.status, "open"),
+          sql`${listings.reservedBy} is null`,
+          // Guarded with the offer itself: an offer that expired or moved on meanwhile reserves nothing.
+          waiter
+            ? sql`exists (select 1 from ${waitlistEntries} e where e.listing_id = ${listingId} and e.user_id = ${waiter} and e.status = 'offered' and e.offer_expires_at > now())`
+            : sql`not ${listings.waitlist}`,
+        ),
+      )
       .returning({ id: listings.id });
     if (!held.length) return false;
     await tx.insert(resaleOrders).values({

@@ -112,7 +112,7 @@ export async function resaleQuote(contract: Address, tokenId: bigint): Promise<R
  * signature not the seller's, price above the cap (with the cap), not approved, stale nonce, bad expiry;
  * 403 when the seller is not the signed-in user's wallet or does not own the ticket; 409 already listed.
  */
-export async function createListing(db: Db, user: SessionUser, body: unknown, options: { embedded?: Address | null } = {}) {
+export async function createListing(db: Db, user: SessionUser, body: unknown, options: { embedded?: Address | null; waitlist?: boolean } = {}) {
   const parsed = ListingInput.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -127,11 +127,12 @@ export async function createListing(db: Db, user: SessionUser, body: unknown, op
     throw new ResaleError(400, "Tickets are resold for the chain's native coin only (the resale cap is in wei).");
   }
   const [event] = await db
-    .select({ id: events.id, status: events.status, startsAt: events.startsAt })
+    .select({ id: events.id, status: events.status, startsAt: events.startsAt, waitlistEnabled: events.waitlistEnabled })
     .from(events)
     .where(and(eq(events.chainId, chainId), sql`lower(${events.contractAddress}) = ${order.token.toLowerCase()}`));
   if (!event) throw new ResaleError(400, "This is not a TicketChain ticket contract on this chain.");
   if (event.status !== "published") throw new ResaleError(400, "Tickets of this event cannot be resold (it is not on sale or was cancelled).");
+  if (options.waitlist && !event.waitlistEnabled) throw new ResaleError(409, "This event has no waitlist: list the ticket for resale instead.");
 
   // The signature must be the seller's, over exactly this order for this marketplace.
   const signer = await recoverTypedDataAddress({ ...orderTypedData(order, chainId, marketplace), signature: signature as Hex }).catch(() => null);
@@ -156,12 +157,17 @@ export async function createListing(db: Db, user: SessionUser, body: unknown, op
   if (terms.cap !== MAX_UINT && order.price > terms.cap) {
     throw new ResaleError(400, `The price is above the promoter's resale cap of ${terms.cap} wei.`, { capWei: terms.cap.toString() });
   }
-  const [[feeBps], nonce, checkedIn] = await Promise.all([
+  const [[feeBps], nonce, checkedIn, data] = await Promise.all([
     client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: "platformFee" }),
     client.readContract({ address: marketplace, abi: marketplaceAbi, functionName: "nonces", args: [order.seller] }),
     client.readContract({ ...ticket, functionName: "isCheckedIn", args: [order.tokenId] }),
+    client.readContract({ ...ticket, functionName: "ticketData", args: [order.tokenId] }),
   ]);
   if (checkedIn) throw new ResaleError(400, "A checked-in ticket cannot be resold.");
+  // The waitlist sells at face value, no other price: that is its point.
+  if (options.waitlist && order.price !== data.price) {
+    throw new ResaleError(400, `A ticket sold to the waitlist is priced at its face value (${data.price} wei).`, { faceValueWei: data.price.toString() });
+  }
   if (terms.royalty + (order.price * BigInt(feeBps)) / 10_000n > order.price) {
     throw new ResaleError(400, "The price does not cover the royalty and platform fee.");
   }
@@ -203,9 +209,10 @@ export async function createListing(db: Db, user: SessionUser, body: unknown, op
         salt: order.salt.toString(),
         signature: signature.toLowerCase(),
         orderHash,
+        waitlist: Boolean(options.waitlist),
       })
       .onConflictDoNothing()
-      .returning({ id: listings.id, orderHash: listings.orderHash });
+      .returning({ id: listings.id, orderHash: listings.orderHash, eventId: listings.eventId, waitlist: listings.waitlist });
     if (!row) throw new ResaleError(409, "This exact order is already in the book.");
     return row;
   });
@@ -297,6 +304,8 @@ export interface ListingView {
   capWei: string | null;
   expiry: number;
   orderHash: string;
+  /** held for the event's face-value waitlist (never shown publicly) */
+  waitlist: boolean;
 }
 
 function view(row: ListingRow, tierName: string | null): ListingView {
@@ -310,6 +319,7 @@ function view(row: ListingRow, tierName: string | null): ListingView {
     capWei: row.capWei,
     expiry: row.expiry,
     orderHash: row.orderHash,
+    waitlist: row.waitlist,
   };
 }
 
@@ -321,7 +331,7 @@ export async function openListings(db: Db, eventId: string, limit = 50): Promise
     .leftJoin(tickets, and(eq(tickets.chainId, listings.chainId), eq(tickets.contractAddress, listings.contractAddress), eq(tickets.tokenId, listings.tokenId)))
     .leftJoin(ticketTiers, and(eq(ticketTiers.eventId, listings.eventId), eq(ticketTiers.position, tickets.tierPosition)))
     // A listing held for a card buyer (reservedBy) is not offered to anyone else meanwhile.
-    .where(and(eq(listings.eventId, eventId), eq(listings.status, "open"), sql`${listings.reservedBy} is null`))
+    .where(and(eq(listings.eventId, eventId), eq(listings.status, "open"), sql`${listings.reservedBy} is null`, eq(listings.waitlist, false)))
     .orderBy(asc(sql`${listings.priceWei}`), asc(listings.createdAt))
     .limit(limit);
   if (rows.length === 0) return [];
@@ -372,7 +382,8 @@ export async function listingsForEventPage(db: Db, eventId: string, chainId: num
   return c.wrap(`event-listings:${eventId}`, LISTINGS_CACHE_MS, async () => {
     await reconcileThrottled(db, chainId);
     // A listing held for a card buyer (reservedBy) is not offered to anyone else meanwhile.
-    const rows = await indexedOpenListings(db, and(eq(listings.eventId, eventId), sql`${listings.reservedBy} is null`)!, limit);
+    // A waitlist listing is handed only to the waiter it is offered to (app/services/waitlist.server.ts).
+    const rows = await indexedOpenListings(db, and(eq(listings.eventId, eventId), sql`${listings.reservedBy} is null`, eq(listings.waitlist, false))!, limit);
     return rows.map(({ listing, tierName }) => view(listing, tierName));
   });
 }
@@ -390,10 +401,13 @@ export async function listingsOfSellers(db: Db, sellers: string[], chainId?: num
  * What a buyer needs to fill a listing: the order and signature, after checking it is still open on
  * chain. Throws 404 for an unknown id, 409 when it closed.
  */
-export async function listingForFill(db: Db, id: string) {
+export async function listingForFill(db: Db, id: string, viewer: { walletAddress: string | null } | null = null) {
   if (!z.string().uuid().safeParse(id).success) throw new ResaleError(404, "No such listing.");
   const [row] = await db.select().from(listings).where(eq(listings.id, id));
   if (!row) throw new ResaleError(404, "No such listing.");
+  // The seller reads their own order (to cancel it); nobody else gets a waitlist listing's signature here.
+  const seller = Boolean(viewer?.walletAddress && viewer.walletAddress.toLowerCase() === row.seller);
+  if (row.waitlist && !seller) throw new ResaleError(403, "This ticket is held for the event's waitlist: only the fan it is offered to can buy it.");
   const status = await checkListing(db, row);
   if (status !== "open") throw new ResaleError(409, `This listing is no longer available (${status}).`);
   if (row.reservedBy) throw new ResaleError(409, "Another buyer is paying for this ticket right now.");

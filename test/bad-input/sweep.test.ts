@@ -267,6 +267,8 @@ const TABLE: Record<string, (c: Ctx) => Case[]> = {
       { name: "a fan's POST", method: "POST", path: p, as: "fan", form: { intent: "add-staff", staff: OTHER.address }, status: [403, 404] },
       ...formBodyCases(p, "promoter", "staff"),
       { name: "unknown intent", method: "POST", path: p, as: "promoter", form: { intent: "drop-tables" }, status: 400 },
+      { name: "waitlist switch that is neither on nor off", method: "POST", path: p, as: "promoter", form: { intent: "waitlist", enabled: "maybe" }, status: 400 },
+      { name: "a fan turning the waitlist on", method: "POST", path: p, as: "fan", form: { intent: "waitlist", enabled: "true" }, status: [403, 404] },
       { name: "staff that is neither address nor email", method: "POST", path: p, as: "promoter", form: { intent: "add-staff", staff: "robert'); drop table users;--" }, status: 400 },
       { name: "publish-submitted with a garbage hash (published event)", method: "POST", path: p, as: "promoter", form: { intent: "publish-submitted", txHash: "0xnothex" }, status: [400, 409] },
       { name: "cross-site (CSRF)", method: "POST", path: p, as: "promoter", form: { intent: "add-staff", staff: OTHER.address }, headers: { origin: "https://evil.example" }, status: 403 },
@@ -383,6 +385,8 @@ const TABLE: Record<string, (c: Ctx) => Case[]> = {
       ...jsonBodyCases(p, "fan"),
       { name: "GET", path: p, status: 405 },
       { name: "unknown intent", method: "POST", path: p, as: "fan", json: { intent: "steal" }, status: 400 },
+      { name: "sell another fan's ticket to the waitlist", method: "POST", path: p, as: "fan", json: { intent: "waitlist", contract: c.ticket, tokenId: c.otherToken.toString() }, status: [400, 403, 409] },
+      { name: "waitlist sale of token 2^256", method: "POST", path: p, as: "fan", json: { intent: "waitlist", contract: c.ticket, tokenId: HUGE[0] }, status: 400 },
       ...HUGE.map((priceWei): Case => ({ name: `list at ${priceWei.slice(0, 12)}`, method: "POST", path: p, as: "fan", json: { intent: "list", contract: c.ticket, tokenId: c.fanToken.toString(), priceWei }, status: 400 })),
       { name: "list another fan's ticket", method: "POST", path: p, as: "fan", json: { intent: "list", contract: c.ticket, tokenId: c.otherToken.toString(), priceWei: "1000" }, status: [400, 403] },
       { name: "cancel an unknown listing", method: "POST", path: p, as: "fan", json: { intent: "cancel", listingId: "00000000-0000-4000-8000-000000000000" }, status: [400, 404] },
@@ -403,6 +407,31 @@ const TABLE: Record<string, (c: Ctx) => Case[]> = {
     { name: "wrong API key", method: "POST", path: "/v1/checkout/sessions", form: { mode: "payment" }, headers: { authorization: "Bearer sk_test_wrong" }, status: 401, jsonError: false, message: /Invalid API Key/ },
     // The Stripe double answers in Stripe's own error shape: { error: { type, message } }.
     { name: "unknown object", path: "/v1/checkout/sessions/cs_test_nope", headers: { authorization: "Bearer sk_test_wrong" }, status: [401, 404], jsonError: false, message: /"message":"[^"]{5,}/ },
+  ],
+  "events.$slug_.waitlist.ts": () => {
+    const p = `/events/${SLUG}/waitlist`;
+    return [
+      { name: "GET", path: p, status: 405 },
+      { name: "signed out", method: "POST", path: p, json: { intent: "join" }, status: 401 },
+      ...jsonBodyCases(p, "fan"),
+      { name: "unknown intent", method: "POST", path: p, as: "fan", json: { intent: "jump-the-queue" }, status: 400 },
+      { name: "join a waitlist that is off", method: "POST", path: p, as: "fan", json: { intent: "join" }, status: 409, message: /no waitlist/ },
+      { name: "leave a waitlist the fan is not on", method: "POST", path: p, as: "fan", json: { intent: "leave" }, status: 409 },
+      { name: "unknown event", method: "POST", path: "/events/no-such-event/waitlist", as: "fan", json: { intent: "join" }, status: 404 },
+      { name: "malformed slug", method: "POST", path: `/events/${"%7B".repeat(10)}/waitlist`, as: "fan", json: { intent: "join" }, status: [400, 404] },
+      { name: "cross-site (CSRF)", method: "POST", path: p, as: "fan", form: { intent: "join" }, headers: { origin: "https://evil.example" }, status: 403 },
+    ];
+  },
+  "waitlist.offers.$id.tsx": () => [
+    { name: "signed out", path: "/waitlist/offers/00000000-0000-4000-8000-000000000000", status: 401 },
+    { name: "not an offer id", path: "/waitlist/offers/abc", as: "fan", status: 404 },
+    { name: "unknown offer", path: "/waitlist/offers/00000000-0000-4000-8000-000000000000", as: "fan", status: 404 },
+    { name: "8 KB id", path: `/waitlist/offers/${"a".repeat(8000)}`, as: "fan", status: [404, 414] },
+  ],
+  "waitlist.offers.$id_.order.ts": () => [
+    { name: "signed out", path: "/waitlist/offers/00000000-0000-4000-8000-000000000000/order", status: 401 },
+    { name: "not an offer id", path: "/waitlist/offers/abc/order", as: "fan", status: 404 },
+    { name: "unknown offer", path: "/waitlist/offers/00000000-0000-4000-8000-000000000000/order", as: "other", status: 404 },
   ],
   "webhooks.stripe.ts": () => {
     const event = JSON.stringify({ id: "evt_1", type: "checkout.session.completed", data: { object: { id: "cs_test_x" } } });
@@ -426,6 +455,7 @@ const GET_ONLY: Record<string, (c: Ctx) => string> = {
   "promoter.events.$slug.attendees[.]csv.ts": () => `/promoter/events/${SLUG}/attendees.csv`,
   "door.$eventSlug.manifest.ts": () => `/door/${SLUG}/manifest`,
   "tickets.pass.ts": (c) => `/tickets/pass?ticket=${c.ticket}:1`,
+  "waitlist.offers.$id_.order.ts": () => "/waitlist/offers/00000000-0000-4000-8000-000000000000/order",
 };
 
 describe("the sweep's table", () => {
