@@ -29,6 +29,18 @@ export function routePattern(path: string): string {
   return pattern.join("/").slice(0, 80) || "/";
 }
 
+/** routePattern of recent paths (bounded: emptied when full). */
+const patterns = new Map<string, string>();
+function cachedPattern(path: string): string {
+  let pattern = patterns.get(path);
+  if (pattern === undefined) {
+    if (patterns.size >= 5_000) patterns.clear();
+    pattern = routePattern(path);
+    patterns.set(path, pattern);
+  }
+  return pattern;
+}
+
 export function observability() {
   const log = logger();
   const { httpDuration } = metrics();
@@ -42,7 +54,7 @@ export function observability() {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routePattern(req.path);
+      const route = cachedPattern(req.path);
       httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
       if (route === "/assets/*" || req.path === "/healthz" || req.path === "/metrics") return;
       log.info({ requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import { mainnet, polygon, polygonAmoy, sepolia } from "viem/chains";
 import { env, type Env } from "../app/env.server";
@@ -91,13 +91,32 @@ export function isHttps(req: Request, e: Env): boolean {
   return req.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
 }
 
+/** 128-bit nonces cut from a pool refilled 256 at a time (one getrandom call, not one per request). */
+const NONCE_BYTES = 16;
+const pool = Buffer.alloc(NONCE_BYTES * 256);
+let poolOffset = pool.length;
+export function newNonce(): string {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const nonce = pool.toString("base64", poolOffset, poolOffset + NONCE_BYTES);
+  poolOffset += NONCE_BYTES;
+  return nonce;
+}
+
 export function securityHeaders(options: SecurityHeaderOptions = {}) {
   const e = options.env ?? env();
+  const cspHeader = options.dev ? "Content-Security-Policy-Report-Only" : "Content-Security-Policy";
+  // The policy is the same for every request but for its nonce: built once (plain and HTTPS), split there.
+  const MARK = "\u0000";
+  const [plainBefore, plainAfter] = contentSecurityPolicy(MARK, e, false).split(MARK) as [string, string];
+  const [secureBefore, secureAfter] = contentSecurityPolicy(MARK, e, true).split(MARK) as [string, string];
   return (req: Request, res: Response, next: NextFunction) => {
-    const nonce = randomBytes(16).toString("base64");
+    const nonce = newNonce();
     res.locals.cspNonce = nonce;
     const secure = isHttps(req, e);
-    res.setHeader(options.dev ? "Content-Security-Policy-Report-Only" : "Content-Security-Policy", contentSecurityPolicy(nonce, e, secure));
+    res.setHeader(cspHeader, secure ? secureBefore + nonce + secureAfter : plainBefore + nonce + plainAfter);
     if (secure) res.setHeader("Strict-Transport-Security", HSTS);
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");

@@ -23,6 +23,11 @@ const REDACT = [
 const GLOBAL_KEY = Symbol.for("ticketchain.logger");
 type GlobalWithLogger = typeof globalThis & { [GLOBAL_KEY]?: Logger };
 
+/**
+ * Without a destination: stdout written asynchronously (pino's sonic-boom with `sync: false`): lines logged
+ * while a write is in flight go out together in the next one, so a busy server makes a write per batch, not
+ * per request. pino flushes what is left when the process exits.
+ */
 export function createLogger(destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -32,7 +37,7 @@ export function createLogger(destination?: pino.DestinationStream): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 
