@@ -297,8 +297,17 @@ async function serve(): Promise<Server> {
     app.all("*", createRequestHandler({ build, mode: "production", getLoadContext }));
   }
 
+  // Each request meets the micro-cache first: an anonymous hit held in memory is answered without Express.
+  const { createServer } = await import("node:http");
+  const { requestTracker } = await import("./http-observability");
+  const { securityHeaderWriter } = await import("./security-headers");
+  const { cachedAnswer } = await import("./response-cache");
+  const answer = dev ? null : cachedAnswer({ track: requestTracker(), securityHeaders: securityHeaderWriter({ dev }), active: () => !shuttingDown });
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.PORT, config.HOST, () => resolve(server));
+    const server = createServer((req, res) => {
+      if (!answer?.(req, res)) app(req, res);
+    });
+    server.listen(config.PORT, config.HOST, () => resolve(server));
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") fail(`port ${config.PORT} is in use. Set PORT to another port.`);
       reject(error);

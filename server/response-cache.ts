@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import {
+  bodySize,
   getCachedResponse,
+  peekCachedResponse,
   isCacheablePath,
   putCachedResponse,
   responseGeneration,
@@ -69,7 +72,7 @@ function matchesEtag(header: string | undefined, etag: string | undefined): bool
   return header.trim() === "*" || header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }
 
-function send(req: Request, res: Response, entry: CachedResponse, nonce: string) {
+function send(req: IncomingMessage, res: ServerResponse, entry: CachedResponse, nonce: string) {
   res.statusCode = entry.status;
   for (const name in entry.headers) res.setHeader(name, entry.headers[name]!);
   res.setHeader("X-Cache", "HIT");
@@ -105,7 +108,8 @@ export function responseCache(options: { compression?: (req: Request, res: Respo
   const compress = options.compression;
 
   const reply = (req: Request, res: Response, entry: CachedResponse, nonce: string) => {
-    if (compress && req.headers["accept-encoding"]) compress(req, res, () => send(req, res, entry, nonce));
+    // Through compression as on a render (it also adds Vary: Accept-Encoding).
+    if (compress) compress(req, res, () => send(req, res, entry, nonce));
     else send(req, res, entry, nonce);
   };
 
@@ -205,4 +209,40 @@ export function responseCache(options: { compression?: (req: Request, res: Respo
   }
 
   return { serve, fill };
+}
+
+/** `compression`'s default threshold: smaller bodies are sent as they are whatever the client accepts. */
+const COMPRESSION_THRESHOLD = 1024;
+
+/**
+ * The micro-cache's answer in front of Express (server/main.ts passes each request here first), for what
+ * needs no Express: an anonymous GET of a cached page held in this process's memory, whose body is sent
+ * as is (the client asks for no compression, or the body is below compression's threshold). It sends what
+ * the Express path sends for a hit — request id, log line and histogram (`track`), the security headers and
+ * a fresh CSP nonce (`securityHeaders`), Vary and Cache-Control — and returns true; otherwise false, and the
+ * request goes through Express as usual (a hit there when the store is Redis or the page is compressed).
+ */
+export function cachedAnswer(options: {
+  track: (req: IncomingMessage, res: ServerResponse) => string;
+  securityHeaders: (req: IncomingMessage, res: ServerResponse) => string;
+  /** false while shutting down: Express answers 503 */
+  active: () => boolean;
+}) {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? "";
+    if (req.method !== "GET" || req.headers.cookie || !isCacheablePath(url) || !options.active()) return false;
+    const entry = peekCachedResponse(url);
+    if (!entry) return false;
+    if (req.headers["accept-encoding"] && bodySize(entry) >= COMPRESSION_THRESHOLD) return false;
+    options.track(req, res);
+    const nonce = options.securityHeaders(req, res);
+    if (url.startsWith("/api/")) {
+      res.setHeader("Vary", "Accept-Encoding");
+    } else {
+      res.setHeader("Vary", "Cookie, Accept-Encoding");
+      res.setHeader("Cache-Control", PAGE_CACHE_CONTROL);
+    }
+    send(req, res, entry, nonce);
+    return true;
+  };
 }

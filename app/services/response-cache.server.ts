@@ -25,6 +25,8 @@ export interface CachedResponse {
   parts: Buffer[];
 }
 
+export const bodySize = (entry: CachedResponse) => entry.parts.reduce((sum, part) => sum + part.length, 0);
+
 interface StoredResponse {
   status: number;
   headers: Record<string, string>;
@@ -45,6 +47,8 @@ export function eventResponsePaths(slug: string): string[] {
 const key = (path: string) => `response:${path}`;
 
 interface State {
+  /** the store's kind once known (the first request tells): "memory" entries can be read without waiting */
+  kind?: Cache["kind"];
   lru: LRUCache<string, CachedResponse>;
   /** bumped by every drop: a response rendered before the drop is not stored after it */
   generation: Map<string, number>;
@@ -58,11 +62,24 @@ function state(): State {
   return (g[GLOBAL_KEY] ??= { lru: new LRUCache({ max: 2_000, ttlAutopurge: false }), generation: new Map() });
 }
 
-const store = (): Promise<Cache> => cache();
+async function store(): Promise<Cache> {
+  const c = await cache();
+  state().kind = c.kind;
+  return c;
+}
 
 /** The generation of `path`'s entry: read before rendering, pass to putCachedResponse. */
 export function responseGeneration(path: string): number {
   return state().generation.get(path) ?? 0;
+}
+
+/**
+ * The entry, read synchronously when the store is this process's memory; null when that is not known to be
+ * so (Redis, or before the first request opened the cache): ask getCachedResponse.
+ */
+export function peekCachedResponse(path: string): CachedResponse | undefined | null {
+  const s = state();
+  return s.kind === "memory" ? s.lru.get(path) : null;
 }
 
 export async function getCachedResponse(path: string): Promise<CachedResponse | undefined> {
