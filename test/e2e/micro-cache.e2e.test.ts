@@ -163,14 +163,15 @@ describe("micro-cache of anonymous event pages", () => {
   });
 
   it("runs the cached page's scripts under its policy in a browser (the page hydrates)", async () => {
-    await getHit(PAGE);
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
     page.on("pageerror", (error) => errors.push(error.message));
-    const response = await page.goto(`${app.url}${PAGE}`);
-    expect(response!.headers()["x-cache"]).toBe("HIT");
+    // The first load may render the page (the entry lives 1 s); the next ones come from the cache.
+    let cacheState: string | undefined;
+    for (let i = 0; i < 10 && cacheState !== "HIT"; i++) cacheState = (await page.goto(`${app.url}${PAGE}`))!.headers()["x-cache"];
+    expect(cacheState).toBe("HIT");
     await page.waitForFunction(() => (window as unknown as { __remixRouter?: unknown }).__remixRouter !== undefined);
     expect(await page.evaluate(() => typeof (window as unknown as { ENV?: unknown }).ENV)).toBe("object");
     // Interactive: choosing a tier opens the wallet checkout (a React state change).
