@@ -7,6 +7,7 @@ import {
   peekCachedResponse,
   isCacheablePath,
   putCachedResponse,
+  RESPONSE_CACHE_MS,
   responseGeneration,
   type CachedResponse,
 } from "../app/services/response-cache.server";
@@ -102,9 +103,11 @@ type WithPending = Response & { [PENDING]?: Pending };
  * headers: a hit needs nothing else, only `compression` when the client asks for it), and `fill`, just before
  * the routes and after `compression`, so that it records the bytes the route wrote, not the compressed ones.
  */
+/** Renders in progress, by generation and path: later requests for the same page wait for them (or get the stale copy). */
+const inflight = new Map<string, Promise<CachedResponse | undefined>>();
+const rendering = (path: string) => inflight.has(`${responseGeneration(path)}:${path}`);
+
 export function responseCache(options: { compression?: (req: Request, res: Response, next: NextFunction) => void } = {}) {
-  /** renders in progress, by path and generation: later requests for the same page wait for them */
-  const inflight = new Map<string, Promise<CachedResponse | undefined>>();
   const compress = options.compression;
 
   const reply = (req: Request, res: Response, entry: CachedResponse, nonce: string) => {
@@ -130,11 +133,11 @@ export function responseCache(options: { compression?: (req: Request, res: Respo
     } catch {
       return next(); // the cache is unreachable: render as if it were empty
     }
-    if (hit) return reply(req, res, hit, nonce);
-
     const generation = responseGeneration(path);
     const flightKey = `${generation}:${path}`;
     const pending = inflight.get(flightKey);
+    // Fresh, or stale while another request renders the page again: served as is.
+    if (hit && (hit.freshUntil > Date.now() || pending)) return reply(req, res, hit, nonce);
     if (pending) {
       const rendered = await pending;
       if (rendered && !res.headersSent) return reply(req, res, rendered, nonce);
@@ -199,7 +202,7 @@ export function responseCache(options: { compression?: (req: Request, res: Respo
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
       }
       if (!page) headers.etag = `"${createHash("sha1").update(body).digest("base64url")}"`;
-      const entry: CachedResponse = { status: 200, headers, parts: splitAtNonce(body, page ? nonce : "") };
+      const entry: CachedResponse = { status: 200, headers, parts: splitAtNonce(body, page ? nonce : ""), freshUntil: Date.now() + RESPONSE_CACHE_MS };
       // Stored first, so that a request arriving once the waiters are served finds it.
       putCachedResponse(path, generation, entry)
         .catch(() => {})
@@ -232,7 +235,8 @@ export function cachedAnswer(options: {
     const url = req.url ?? "";
     if (req.method !== "GET" || req.headers.cookie || !isCacheablePath(url) || !options.active()) return false;
     const entry = peekCachedResponse(url);
-    if (!entry) return false;
+    // Fresh, or stale while a request renders it again; otherwise Express renders it (one request at a time).
+    if (!entry || (entry.freshUntil <= Date.now() && !rendering(url))) return false;
     if (req.headers["accept-encoding"] && bodySize(entry) >= COMPRESSION_THRESHOLD) return false;
     options.track(req, res);
     const nonce = options.securityHeaders(req, res);

@@ -16,6 +16,11 @@ import { cache, type Cache } from "./cache.server";
 
 /** How long an anonymous response is reused. */
 export const RESPONSE_CACHE_MS = 1_000;
+/**
+ * After that, how long it may still be served to the requests that arrive while one request renders the
+ * page again (nginx's `proxy_cache_use_stale updating`): only while that render runs, never after a drop.
+ */
+export const RESPONSE_STALE_MS = 2_000;
 
 export interface CachedResponse {
   status: number;
@@ -23,6 +28,8 @@ export interface CachedResponse {
   headers: Record<string, string>;
   /** the body split where the CSP nonce was: join with the new response's nonce */
   parts: Buffer[];
+  /** Date.now() until which it is fresh; after that it is stale (see RESPONSE_STALE_MS) */
+  freshUntil: number;
 }
 
 export const bodySize = (entry: CachedResponse) => entry.parts.reduce((sum, part) => sum + part.length, 0);
@@ -31,6 +38,7 @@ interface StoredResponse {
   status: number;
   headers: Record<string, string>;
   parts: string[];
+  freshUntil: number;
 }
 
 /** The pages the micro-cache may hold, by path (no query string): an event's page and its JSON. */
@@ -86,19 +94,21 @@ export async function getCachedResponse(path: string): Promise<CachedResponse | 
   const c = await store();
   if (c.kind === "memory") return state().lru.get(path);
   const raw = await c.get<StoredResponse>(key(path));
-  return raw ? { status: raw.status, headers: raw.headers, parts: raw.parts.map((part) => Buffer.from(part)) } : undefined;
+  return raw ? { status: raw.status, headers: raw.headers, parts: raw.parts.map((part) => Buffer.from(part)), freshUntil: raw.freshUntil } : undefined;
 }
 
 /** Stores `entry` unless `path` was dropped since `generation` was read (the render may predate the change). */
-export async function putCachedResponse(path: string, generation: number, entry: CachedResponse, ttlMs = RESPONSE_CACHE_MS): Promise<void> {
+export async function putCachedResponse(path: string, generation: number, entry: Omit<CachedResponse, "freshUntil">): Promise<void> {
   if (responseGeneration(path) !== generation) return;
   const c = await store();
+  const freshUntil = Date.now() + RESPONSE_CACHE_MS;
+  const ttl = RESPONSE_CACHE_MS + RESPONSE_STALE_MS;
   if (c.kind === "memory") {
-    state().lru.set(path, entry, { ttl: ttlMs });
+    state().lru.set(path, { ...entry, freshUntil }, { ttl });
     return;
   }
-  const stored: StoredResponse = { status: entry.status, headers: entry.headers, parts: entry.parts.map((part) => part.toString()) };
-  await c.set(key(path), stored, ttlMs);
+  const stored: StoredResponse = { status: entry.status, headers: entry.headers, parts: entry.parts.map((part) => part.toString()), freshUntil };
+  await c.set(key(path), stored, ttl);
 }
 
 /** Drops the cached responses of an event's page and JSON (every app server's, when the cache is Redis). */
