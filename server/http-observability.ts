@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
-import { logger } from "../app/services/log.server";
+import { requestLogger } from "../app/services/log.server";
 import { metrics } from "../app/services/metrics.server";
 
 /**
@@ -29,24 +30,52 @@ export function routePattern(path: string): string {
   return pattern.join("/").slice(0, 80) || "/";
 }
 
-export function observability() {
-  const log = logger();
+/** routePattern of recent paths (bounded: emptied when full). */
+const patterns = new Map<string, string>();
+function cachedPattern(path: string): string {
+  let pattern = patterns.get(path);
+  if (pattern === undefined) {
+    if (patterns.size >= 5_000) patterns.clear();
+    pattern = routePattern(path);
+    patterns.set(path, pattern);
+  }
+  return pattern;
+}
+
+/**
+ * Starts tracking a request: its id (set on the response and on `req.headers`), then on finish its
+ * duration in the histogram and its log line. Shared by the Express middleware below and the micro-cache's
+ * answer in front of Express (server/response-cache.ts). Returns the request id.
+ */
+export function requestTracker(): (req: IncomingMessage, res: ServerResponse) => string {
+  const log = requestLogger();
   const { httpDuration } = metrics();
-  return (req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.get("x-request-id");
-    const requestId = incoming && ID.test(incoming) ? incoming : randomUUID();
+  return (req, res) => {
+    const incoming = req.headers["x-request-id"];
+    const requestId = typeof incoming === "string" && ID.test(incoming) ? incoming : randomUUID();
     res.setHeader("X-Request-Id", requestId);
-    (req as Request & { requestId?: string }).requestId = requestId;
     // The app's own handlers (Remix's handleError) see the same id.
     req.headers["x-request-id"] = requestId;
     const started = process.hrtime.bigint();
-    res.on("finish", () => {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
+    const method = req.method ?? "GET";
+    res.once("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routePattern(req.path);
-      httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      if (route === "/assets/*" || req.path === "/healthz" || req.path === "/metrics") return;
-      log.info({ requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+      const route = cachedPattern(path);
+      httpDuration.observe({ method, route, status: String(res.statusCode) }, seconds);
+      if (route === "/assets/*" || path === "/healthz" || path === "/metrics") return;
+      log.info({ requestId, method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
     });
+    return requestId;
+  };
+}
+
+export function observability() {
+  const track = requestTracker();
+  return (req: Request, res: Response, next: NextFunction) => {
+    (req as Request & { requestId?: string }).requestId = track(req, res);
     next();
   };
 }

@@ -11,7 +11,7 @@
  * finish, let the mint worker finish and record the batch it is sending, then stop the queue, indexer,
  * cache, database and chain (journal flushed), and exit 0 (docs/decisions/015-fault-tolerance.md).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Server } from "node:http";
@@ -245,6 +245,11 @@ async function serve(): Promise<Server> {
   const { securityHeaders } = await import("./security-headers");
   const { csrfProtection } = await import("./csrf");
   app.use(securityHeaders({ dev }));
+  // Anonymous event pages and their JSON from the micro-cache (docs/decisions/018-micro-cache.md): a hit
+  // needs the request id, the log line and the security headers above, nothing below (compression when asked).
+  const { responseCache } = await import("./response-cache");
+  const microCache = responseCache({ compression: compression() });
+  if (!dev) app.use(microCache.serve);
   app.use(csrfProtection());
   // A request that failed because the database is unreachable answers 503 + Retry-After, not 500.
   const { takeDatabaseFailure } = await import("../app/services/outage.server");
@@ -279,14 +284,30 @@ async function serve(): Promise<Server> {
   } else {
     const buildFile = path.resolve("build/server/index.js");
     if (!existsSync(buildFile)) fail("build/server/index.js is missing: run `npm run build` (npm start does it for you)");
+    // The micro-cache records what the routes write: mounted after compression, it wraps compression's writer
+    // and sees the route's own bytes.
+    app.use(microCache.fill);
     app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
-    app.use(express.static("build/client", { maxAge: "1h" }));
+    // The other public files (favicon, robots.txt, ...): only paths under a name build/client holds reach
+    // the file system; a page request does not cost a stat() of a file that cannot exist.
+    const publicNames = new Set(readdirSync("build/client").filter((name) => name !== "assets"));
+    const publicFiles = express.static("build/client", { maxAge: "1h" });
+    app.use((req, res, next) => (publicNames.has(req.path.split("/", 2)[1] ?? "") ? publicFiles(req, res, next) : next()));
     const build = await import(pathToFileURL(buildFile).href);
     app.all("*", createRequestHandler({ build, mode: "production", getLoadContext }));
   }
 
+  // Each request meets the micro-cache first: an anonymous hit held in memory is answered without Express.
+  const { createServer } = await import("node:http");
+  const { requestTracker } = await import("./http-observability");
+  const { securityHeaderWriter } = await import("./security-headers");
+  const { cachedAnswer } = await import("./response-cache");
+  const answer = dev ? null : cachedAnswer({ track: requestTracker(), securityHeaders: securityHeaderWriter({ dev }), active: () => !shuttingDown });
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.PORT, config.HOST, () => resolve(server));
+    const server = createServer((req, res) => {
+      if (!answer?.(req, res)) app(req, res);
+    });
+    server.listen(config.PORT, config.HOST, () => resolve(server));
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") fail(`port ${config.PORT} is in use. Set PORT to another port.`);
       reject(error);

@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import { mainnet, polygon, polygonAmoy, sepolia } from "viem/chains";
 import { env, type Env } from "../app/env.server";
@@ -85,19 +86,42 @@ export const PERMISSIONS_POLICY =
 export const HSTS = "max-age=31536000; includeSubDomains";
 
 /** Whether this request reached the site over HTTPS (see the module comment). */
-export function isHttps(req: Request, e: Env): boolean {
+export function isHttps(req: IncomingMessage, e: Env): boolean {
   if (e.APP_URL) return e.APP_URL.startsWith("https:");
-  if (req.secure) return true;
-  return req.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
+  if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+  const proto = req.headers["x-forwarded-proto"];
+  return typeof proto === "string" && proto.split(",")[0]!.trim().toLowerCase() === "https";
 }
 
-export function securityHeaders(options: SecurityHeaderOptions = {}) {
+/** 128-bit nonces cut from a pool refilled 256 at a time (one getrandom call, not one per request). */
+const NONCE_BYTES = 16;
+const pool = Buffer.alloc(NONCE_BYTES * 256);
+let poolOffset = pool.length;
+export function newNonce(): string {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const nonce = pool.toString("base64", poolOffset, poolOffset + NONCE_BYTES);
+  poolOffset += NONCE_BYTES;
+  return nonce;
+}
+
+/**
+ * Sets the security headers on `res` and returns its CSP nonce. Shared by the Express middleware below and
+ * the micro-cache's answer in front of Express (server/response-cache.ts), so both send the same headers.
+ */
+export function securityHeaderWriter(options: SecurityHeaderOptions = {}): (req: IncomingMessage, res: ServerResponse) => string {
   const e = options.env ?? env();
-  return (req: Request, res: Response, next: NextFunction) => {
-    const nonce = randomBytes(16).toString("base64");
-    res.locals.cspNonce = nonce;
+  const cspHeader = options.dev ? "Content-Security-Policy-Report-Only" : "Content-Security-Policy";
+  // The policy is the same for every request but for its nonce: built once (plain and HTTPS), split there.
+  const MARK = "\u0000";
+  const [plainBefore, plainAfter] = contentSecurityPolicy(MARK, e, false).split(MARK) as [string, string];
+  const [secureBefore, secureAfter] = contentSecurityPolicy(MARK, e, true).split(MARK) as [string, string];
+  return (req, res) => {
+    const nonce = newNonce();
     const secure = isHttps(req, e);
-    res.setHeader(options.dev ? "Content-Security-Policy-Report-Only" : "Content-Security-Policy", contentSecurityPolicy(nonce, e, secure));
+    res.setHeader(cspHeader, secure ? secureBefore + nonce + secureAfter : plainBefore + nonce + plainAfter);
     if (secure) res.setHeader("Strict-Transport-Security", HSTS);
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
@@ -105,6 +129,14 @@ export function securityHeaders(options: SecurityHeaderOptions = {}) {
     res.setHeader("X-Frame-Options", "DENY");
     // Wallet SDKs (Coinbase) open popups that must be able to answer the opener.
     res.setHeader("Cross-Origin-Opener-Policy", "same-origin-allow-popups");
+    return nonce;
+  };
+}
+
+export function securityHeaders(options: SecurityHeaderOptions = {}) {
+  const write = securityHeaderWriter(options);
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.cspNonce = write(req, res);
     next();
   };
 }

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm
 import { z } from "zod";
 import { getDb } from "../../db/client.server";
 import { cache } from "./cache.server";
+import { dropEventResponses } from "./response-cache.server";
 import { events, ticketTiers } from "../../db/schema";
 
 /** Read side of the event catalogue: explicit columns, one query per table (no N+1). */
@@ -221,7 +222,13 @@ export async function publicEvent(slug: string): Promise<PublicEvent | null> {
   });
 }
 
-/** Drops an event's cached public view (after seats were reserved or released). */
+/**
+ * Drops an event's cached public view (after seats were reserved or released), and the micro-cached
+ * anonymous responses built from it (its page and JSON; app/services/response-cache.server.ts).
+ */
 export async function invalidateEvent(slug: string): Promise<void> {
+  await dropEventResponses(slug);
   await (await cache()).del(eventKey(slug));
+  // A request that read the old view while it was being dropped may have stored a page from it.
+  await dropEventResponses(slug);
 }

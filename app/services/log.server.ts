@@ -21,22 +21,46 @@ const REDACT = [
 ];
 
 const GLOBAL_KEY = Symbol.for("ticketchain.logger");
-type GlobalWithLogger = typeof globalThis & { [GLOBAL_KEY]?: Logger };
+const REQUESTS_KEY = Symbol.for("ticketchain.request-logger");
+const STDOUT_KEY = Symbol.for("ticketchain.log-stdout");
+type GlobalWithLogger = typeof globalThis & { [GLOBAL_KEY]?: Logger; [REQUESTS_KEY]?: Logger; [STDOUT_KEY]?: pino.DestinationStream };
+
+const options = (redact: boolean): pino.LoggerOptions => ({
+  level: process.env.LOG_LEVEL ?? "info",
+  base: { service: "ticketchain" },
+  ...(redact ? { redact: { paths: REDACT, censor: "[redacted]" } } : {}),
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
+});
+
+/**
+ * stdout written asynchronously (pino's sonic-boom with `sync: false`): lines logged while a write is in
+ * flight go out together in the next one, so a busy server makes a write per batch, not per request. pino
+ * flushes what is left when the process exits. One stream for the process, shared by its loggers.
+ */
+function stdout(): pino.DestinationStream {
+  const g = globalThis as GlobalWithLogger;
+  return (g[STDOUT_KEY] ??= pino.destination({ dest: 1, sync: false }));
+}
 
 export function createLogger(destination?: pino.DestinationStream): Logger {
-  return pino(
-    {
-      level: process.env.LOG_LEVEL ?? "info",
-      base: { service: "ticketchain" },
-      redact: { paths: REDACT, censor: "[redacted]" },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    destination,
-  );
+  return pino(options(true), destination ?? stdout());
+}
+
+/**
+ * The one-line-per-request log (server/http-observability.ts): its fields are fixed (request id, method,
+ * route pattern, status, ms), none of them secret, so it skips the redaction pass every other line gets.
+ */
+export function createRequestLogger(destination?: pino.DestinationStream): Logger {
+  return pino(options(false), destination ?? stdout());
 }
 
 export function logger(): Logger {
   const g = globalThis as GlobalWithLogger;
   return (g[GLOBAL_KEY] ??= createLogger());
+}
+
+export function requestLogger(): Logger {
+  const g = globalThis as GlobalWithLogger;
+  return (g[REQUESTS_KEY] ??= createRequestLogger());
 }

@@ -133,7 +133,7 @@ export async function startResaleCheckout(
     return true;
   });
   if (!reserved) throw new ResaleError(409, "Another buyer is paying for this ticket right now.");
-  await forgetEventListings(row.listing.eventId);
+  await forgetEventListings(row.listing.eventId, db);
 
   const base = options.publicUrl.replace(/\/$/, "");
   let session: Stripe.Checkout.Session;

@@ -3,10 +3,11 @@ import { getAddress, isAddressEqual, recoverTypedDataAddress, type Address, type
 import { z } from "zod";
 import { concertTicketAbi, marketplaceAbi } from "~/contracts/abi";
 import { hashOrder, NATIVE_CURRENCY, orderTypedData, type Order } from "~/lib/orders";
-import type { Db } from "../../db/client.server";
+import { getDb, type Db } from "../../db/client.server";
 import { events, listings, tickets, ticketTiers } from "../../db/schema";
 import type { SessionUser } from "./session.server";
 import { cache } from "./cache.server";
+import { dropEventResponses } from "./response-cache.server";
 import { currentDeployment, publicClient } from "./chain.server";
 
 /**
@@ -216,7 +217,7 @@ export async function createListing(db: Db, user: SessionUser, body: unknown, op
     if (!row) throw new ResaleError(409, "This exact order is already in the book.");
     return row;
   });
-  await forgetEventListings(event.id);
+  await forgetEventListings(event.id, db);
   return created;
 }
 
@@ -371,9 +372,15 @@ async function indexedOpenListings(db: Db, where: SQL, limit: number) {
     .limit(limit);
 }
 
-/** Drops the event page's cached listings (a listing was reserved, released, created or closed). */
-export async function forgetEventListings(eventId: string) {
+/**
+ * Drops the event page's cached listings (a listing was reserved, released, created or closed), and the
+ * micro-cached anonymous page that shows them.
+ */
+export async function forgetEventListings(eventId: string, db?: Db) {
+  const [event] = await (db ?? (await getDb())).select({ slug: events.slug }).from(events).where(eq(events.id, eventId));
+  if (event) await dropEventResponses(event.slug);
   await (await cache()).del(`event-listings:${eventId}`);
+  if (event) await dropEventResponses(event.slug);
 }
 
 /** The event page's resale section: indexed open listings, cached for LISTINGS_CACHE_MS (shared cache). */
@@ -428,7 +435,7 @@ export async function refreshListing(db: Db, id: string) {
   if (!row) throw new ResaleError(404, "No such listing.");
   const status = await checkListing(db, row);
   // The browser just filled or cancelled it: the event page must not show it from its cache.
-  if (status !== "open") await forgetEventListings(row.eventId);
+  if (status !== "open") await forgetEventListings(row.eventId, db);
   return { id: row.id, status };
 }
 
