@@ -8,7 +8,10 @@ export default defineConfig({
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Chain and database tests start their own processes on free ports; keep files sequential on 2 cores.
-    fileParallelism: false,
+    // Two files at a time on 2 cores: most of their time is spent waiting on the chain processes and
+    // databases they start (each on its own free port and throwaway database), not on the CPU.
+    fileParallelism: true,
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 });

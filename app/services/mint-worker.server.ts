@@ -36,6 +36,9 @@ import { serverAccount, withSigner } from "./signer.server";
  * decoded from a revert) cancels the authorizations and voids the orders.
  */
 
+/** How often authorized orders without a batch are looked for (mintStranded). */
+export const STRANDED_SWEEP_MS = 30_000;
+
 /** PaymentIntent captures in flight at once (captureMinted). */
 export const CAPTURE_CONCURRENCY = 8;
 
@@ -146,11 +149,35 @@ export class MintWorker {
           throw error;
         }
       }
+      // Orders whose job is held by a worker that died (kill -9: pg-boss keeps the job active until it
+      // expires) are minted from the orders table itself, without waiting for the queue.
+      if (!this.stopping && jobs.length < this.maxTickets) await this.mintStranded();
       if (!this.stopping) await this.captureMinted();
       return jobs.length;
     } finally {
       await lock.release();
     }
+  }
+
+  private lastStrandedSweep = 0;
+
+  /**
+   * Authorized orders not in a batch a minute after their authorization: their mint job was lost with a
+   * worker (or is still held by one that died). At most every 30 s; the guarded move to `minting` makes a
+   * late job for the same order a no-op.
+   */
+  private async mintStranded(): Promise<void> {
+    if (Date.now() - this.lastStrandedSweep < STRANDED_SWEEP_MS) return;
+    this.lastStrandedSweep = Date.now();
+    const stranded = await this.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(and(eq(orders.status, "authorized"), sql`${orders.updatedAt} < now() - interval '60 seconds'`))
+      .orderBy(asc(orders.updatedAt))
+      .limit(this.maxTickets);
+    if (!stranded.length) return;
+    this.log(`minting ${stranded.length} authorized order(s) whose mint job did not arrive`);
+    await this.mintOrders(stranded.map((o) => o.id));
   }
 
   /** Mints authorized orders, batched per contract + tier, at most maxTickets tickets per transaction. */

@@ -14,6 +14,7 @@ import { startApp, type AppInstance } from "../support/processes";
 const PROMOTER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // #1, the demo promoter
 const FAN_A = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"); // #2, sells to the waitlist
 const FAN_B_EMAIL = "waiter@example.com"; // no wallet: waits, is offered the ticket, pays by card
+const FAN_C = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906"); // #3, waits next and pays with the wallet
 
 describe.each(browserBackends())("face-value waitlist (database: %s)", (backend, createDatabase) => {
   let database: TestDatabase;
@@ -207,6 +208,56 @@ describe.each(browserBackends())("face-value waitlist (database: %s)", (backend,
     await b.goto(`${app.url}/tickets`);
     await waitForTicket(b, /#1/);
     expect(await b.getByTestId("ticket").filter({ hasText: "#1" }).innerText()).toMatch(/Aurora Nights[\s\S]*General Admission[\s\S]*#1[\s\S]*Kept by TicketChain/);
+  });
+
+  it("B sells the kept ticket back to the waitlist with one click; fan C, next in line, buys it with the wallet from the offer page", async () => {
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { contracts: { factory: Address } };
+    const ticketContract = await client.readContract({ address: health.contracts.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [1n] });
+    const keptBy = getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }));
+
+    // Fan C signs in with the wallet and joins: B bought already, so C is first in line.
+    const c = await newPage(FAN_C);
+    await signInWithWallet(c);
+    await c.goto(`${app.url}/events/aurora-nights-demo`);
+    const panel = c.getByRole("region", { name: "Face-value waitlist" });
+    await panel.getByRole("button", { name: "Join the waitlist" }).click();
+    await panel.getByText("You are #1 in line").waitFor();
+
+    // B (signed in by email, the ticket kept by TicketChain) sells it to the waitlist: TicketChain signs.
+    const b = await newPage();
+    await signInByEmail(b, FAN_B_EMAIL);
+    await waitForTicket(b, /#1/);
+    await b.getByRole("button", { name: "Sell ticket #1 to the waitlist" }).click();
+    const dialog = b.getByRole("dialog", { name: /Sell to the waitlist · ticket #1/ });
+    expect(await dialog.getByTestId("kept-breakdown").innerText({ timeout: 30_000 })).toMatch(/You receive 16\d(\.\d+)? ETH \(royalty 9 ETH, TicketChain fee [\d.]+ ETH\) when they buy it/);
+    await dialog.getByRole("button", { name: "Sell to the waitlist for 180 ETH" }).click();
+    await dialog.getByText(/Ticket #1 is held for the waitlist at 180 ETH\. The first fan in line has 15 minutes to buy it\./).waitFor({ timeout: 60_000 });
+    await b.context().close();
+
+    // C sees the held ticket on the event page, opens the offer and pays with the wallet.
+    await c.goto(`${app.url}/events/aurora-nights-demo`);
+    await panel.getByText(/A ticket is held for you until \d\d:\d\d UTC/).waitFor();
+    await panel.getByRole("link", { name: "Buy the ticket held for you" }).click();
+    await c.waitForURL(/\/waitlist\/offers\/[0-9a-f-]{36}$/);
+    await c.getByRole("heading", { name: "A ticket is held for you" }).waitFor();
+    await c.getByRole("button", { name: "Pay with wallet" }).click();
+    const pay = c.getByRole("button", { name: "Pay 180 ETH" });
+    const connect = c.getByRole("button", { name: "Connect wallet" });
+    await pay.or(connect).first().waitFor({ timeout: 30_000 });
+    if (await connect.isVisible()) {
+      await connect.click();
+      await chooseTestWallet(c);
+    }
+    const before = await client.getBalance({ address: FAN_C });
+    await pay.click();
+    await c.getByRole("status").getByText(/Ticket #1 is yours\. Transaction 0x[0-9a-f]{64}/).waitFor({ timeout: 60_000 });
+    expect(getAddress(await client.readContract({ address: ticketContract, abi: concertTicketAbi, functionName: "ownerOf", args: [1n] }))).toBe(FAN_C);
+    expect(before - (await client.getBalance({ address: FAN_C }))).toBeGreaterThanOrEqual(180n * 10n ** 18n);
+    expect(keptBy).not.toBe(FAN_C);
+    await c.screenshot({ path: `test-results/waitlist-wallet-bought-${backend}.png`, fullPage: true });
+    await c.goto(`${app.url}/tickets`);
+    await waitForTicket(c, /#1/);
   });
 
   it("logged no browser errors", () => {
