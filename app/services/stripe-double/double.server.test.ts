@@ -54,11 +54,13 @@ describe.each(databaseBackends())("the local Stripe double (database: %s)", (_ki
   });
 
   it("replays an Idempotency-Key and refuses the key with other parameters", async () => {
-    const first = await stripe.checkout.sessions.create(params(), { idempotencyKey: "checkout:o-1" });
-    const again = await stripe.checkout.sessions.create(params(), { idempotencyKey: "checkout:o-1" });
+    // The same parameters (one expires_at: two params() calls a second apart would differ, as with Stripe).
+    const same = params();
+    const first = await stripe.checkout.sessions.create(same, { idempotencyKey: "checkout:o-1" });
+    const again = await stripe.checkout.sessions.create(same, { idempotencyKey: "checkout:o-1" });
     expect(again.id).toBe(first.id);
     expect(first).toMatchObject({ object: "checkout.session", amount_total: 9000, status: "open", payment_status: "unpaid", url: `https://tickets.example/test-checkout/${first.id}` });
-    await expect(stripe.checkout.sessions.create(params({ metadata: { orderId: "o-2" } }), { idempotencyKey: "checkout:o-1" })).rejects.toMatchObject({ type: "StripeIdempotencyError" });
+    await expect(stripe.checkout.sessions.create({ ...same, metadata: { orderId: "o-2" } }, { idempotencyKey: "checkout:o-1" })).rejects.toMatchObject({ type: "StripeIdempotencyError" });
   });
 
   it("validates parameters with Stripe's error envelope (param, code)", async () => {
