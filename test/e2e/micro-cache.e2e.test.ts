@@ -45,7 +45,8 @@ describe("micro-cache of anonymous event pages", () => {
   beforeAll(async () => {
     const executablePath = await findChromium();
     dataDir = mkdtempSync(path.join(tmpdir(), "ticketchain-microcache-e2e-"));
-    app = await startApp(dataDir);
+    // Embedded defaults (PGlite, in-process cache), not a DATABASE_URL the run may share: the app refuses a database of another chain.
+    app = await startApp(dataDir, { DATABASE_URL: "", REDIS_URL: "", SMTP_URL: "", APP_URL: "" });
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   });
 
