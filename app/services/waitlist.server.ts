@@ -218,6 +218,11 @@ export async function waitlistState(db: Db, eventId: string, userId: string | nu
   const event = await eventForWaitlist(db, eventId);
   if (!event) throw new ResaleError(404, "We could not find this event.");
   if (!event.waitlistEnabled && !userId) return { enabled: false, waiting: 0, entry: null };
+  // Off: only a fan with an entry from when it was on (an offer may still be open) needs the rest.
+  const [mine] = userId
+    ? await db.select({ id: waitlistEntries.id }).from(waitlistEntries).where(and(eq(waitlistEntries.eventId, eventId), eq(waitlistEntries.userId, userId)))
+    : [];
+  if (!event.waitlistEnabled && !mine) return { enabled: false, waiting: 0, entry: null };
   const [{ waiting }] = rowsOf<{ waiting: number }>(
     await db.execute(sql`select count(*)::int as waiting from ${waitlistEntries} where event_id = ${eventId} and status = 'waiting'`),
   ) as [{ waiting: number }];
