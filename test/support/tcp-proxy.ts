@@ -28,6 +28,9 @@ export async function startTcpProxy(target: { host?: string; port: number }, por
   const held = new Map<Socket, Buffer[]>();
 
   const onConnection = (client: Socket) => {
+    // A connection that reaches a server being cut (accepted just before its listening socket closed) is
+    // reset like the others.
+    if (!server) return void client.resetAndDestroy();
     const upstream = connect({ host: target.host ?? "127.0.0.1", port: target.port });
     sockets.add(client);
     sockets.add(upstream);
@@ -74,7 +77,14 @@ export async function startTcpProxy(target: { host?: string; port: number }, por
       server = null;
       for (const socket of sockets) socket.resetAndDestroy();
       sockets.clear();
-      if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+      if (!s) return;
+      // New connections are refused from here on. close()'s callback waits for every connection the server
+      // ever accepted to finish closing; a client that keeps reconnecting (a database pool) can race that
+      // for a long time, so wait for it at most 2 s: the connections are reset either way.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        s.close(() => (clearTimeout(timer), resolve()));
+      });
     },
     async restore() {
       if (!server) server = await listen(actualPort);
