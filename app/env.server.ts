@@ -39,6 +39,8 @@ export const envSchema = z
     DATABASE_URL: optional(
       z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL"),
     ),
+    // Prepared statements on PostgreSQL (db/client.server.ts); "false" behind a pooler that cannot keep them.
+    DATABASE_PREPARE: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("true"),
     REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")),
 
     CHAIN: optional(z.enum(["local", "amoy", "polygon", "sepolia", "ethereum"])),

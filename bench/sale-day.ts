@@ -14,7 +14,7 @@
  *
  *   node --import tsx bench/sale-day.ts [--orders 1000] [--concurrency 16] [--database postgres://…] [--no-write]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { flag, fmt, fmtInt, hasFlag, machine, markdownTable, pool, writeSection } from "./lib";
@@ -39,6 +39,21 @@ const { pgliteDatabase, postgresDatabase } = await import("../test/support/datab
 const database = adminUrl ? await postgresDatabase(adminUrl) : await pgliteDatabase();
 
 const header = machine();
+
+async function startProfile(file: string) {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 console.error(`[sale-day] ${N} orders, concurrency ${CONCURRENCY}; starting the local chain…`);
 const chain = await startScript("test/support/chain-fixture.ts", { env: { DATA_DIR: dataDir, LOCAL_CHAIN_PORT: String(chainPort) }, ready: /"factory"/, timeoutMs: 180_000 });
 
@@ -205,6 +220,8 @@ const { webhookSecret } = await doubleAccount(handle.db);
 const stripeClient = await stripe();
 
 console.error(`[sale-day] pipeline: delivering ${N} signed webhooks…`);
+// SALE_DAY_PROFILE=<file.cpuprofile>: a CPU profile of this process over the timed pipeline only.
+const profile = process.env.SALE_DAY_PROFILE ? await startProfile(process.env.SALE_DAY_PROFILE) : null;
 const t0 = performance.now();
 worker.start();
 const outcomes = await pool(completed, CONCURRENCY, async (body) => {
@@ -229,6 +246,7 @@ const head = await client.getBlockNumber();
 await indexer.syncOnce();
 await indexer.waitFor(head, 120_000);
 const t1 = performance.now();
+await profile?.stop();
 await worker.stop();
 const pipelineMs = t1 - t0;
 

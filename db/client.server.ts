@@ -60,6 +60,39 @@ export interface DbOptions {
   databaseUrl?: string;
   /** PGlite data directory; "memory://" for an in-memory database (tests) */
   pgliteDir: string;
+  /**
+   * PostgreSQL: run drizzle's queries as prepared statements (default). Off (DATABASE_PREPARE=false) for
+   * a pooler that cannot keep them, such as PgBouncer in transaction mode before 1.21.
+   */
+  prepare?: boolean;
+}
+
+/**
+ * drizzle-orm runs every query that is not explicitly named with `prepare: false`; postgres.js then
+ * describes each query with parameters before running it: two round trips, twice the socket writes and
+ * a parse of the row description every time. Prepared, a statement is described once per connection and
+ * then runs in one round trip (BENCHMARKS.md: the door and sale-day benches). This wraps the client so
+ * every `unsafe()` drizzle sends is prepared, in transactions, savepoints and reserved connections too.
+ * Queries without parameters keep postgres.js's simple protocol (migrations send several statements).
+ */
+type PgClient = import("postgres").Sql;
+function preparing<T extends PgClient>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === "unsafe") {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) => target.unsafe(query, params as never, { ...options, prepare: true });
+      }
+      if (property === "begin" || property === "savepoint") {
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: PgClient) => unknown;
+          const method = Reflect.get(target, property) as (...a: unknown[]) => unknown;
+          return method(...args, (tx: PgClient) => fn(preparing(tx)));
+        };
+      }
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -82,7 +115,7 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
     const url = new URL(options.databaseUrl);
     const local = new LocalLocks();
     return {
-      db: drizzle(client, { schema }),
+      db: drizzle(options.prepare === false ? client : preparing(client), { schema }),
       kind: "postgres",
       location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
       withLock: (name, fn) =>

@@ -110,7 +110,7 @@ async function main() {
   }
 
   // 3. database
-  const db = await getDbHandle({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(dataDir, "pglite") });
+  const db = await getDbHandle({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(dataDir, "pglite"), prepare: config.DATABASE_PREPARE === "true" });
   cleanups.push(() => closeDb());
   await migrate(db);
   log(`database: ${db.kind} at ${db.location}, migrations applied`);
