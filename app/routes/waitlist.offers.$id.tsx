@@ -124,7 +124,8 @@ export default function WaitlistOffer() {
               You are first in line, so this ticket is yours to buy at its face value — no more. If you do not buy it within {WAITLIST_OFFER_MINUTES}{" "}
               minutes, it goes to the next fan.
             </p>
-          ) : (
+          ) : done ? null : (
+            // Just bought with the wallet on this page: the message below (with the transaction) says it once.
             <p role="status" className="mt-3 rounded-lg bg-emerald-50 p-3 text-sm text-emerald-900">
               ✓ Ticket #{ticket.tokenId} is yours: find it under{" "}
               <Link to="/tickets" className="font-semibold underline">
