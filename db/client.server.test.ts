@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseBackends, type TestDatabase } from "../test/support/databases";
 import { migrate, openDb, type DbHandle } from "./client.server";
+import { isUniqueViolation } from "./errors";
 import { chains, events, ticketTiers, users } from "./schema";
 import { ChainMismatchError, checkChainIdentity } from "../server/bootstrap";
 
@@ -78,6 +79,18 @@ describe.each(databaseBackends())("database on %s", (kind, create) => {
         chainId: 31337,
       }),
     ).rejects.toThrow();
+  });
+
+  it("names a unique violation through drizzle's error wrapper (isUniqueViolation)", async () => {
+    const [event] = await handle.db.select({ promoterId: events.promoterId }).from(events).where(eq(events.slug, `show-${kind}`));
+    const error = await handle.db
+      .insert(events)
+      .values({ slug: `show-${kind}`, promoterId: event.promoterId, name: "Dup", venue: "V", city: "C", startsAt: new Date(), chainId: 31337 })
+      .then(() => null, (e: unknown) => e);
+    expect(error).not.toBeNull();
+    expect(isUniqueViolation(error, "events_slug_key")).toBe(true);
+    expect(isUniqueViolation(error, "waitlist_entries_offered_listing_key")).toBe(false);
+    expect(isUniqueViolation(new Error("duplicate key value violates unique constraint"), "events_slug_key")).toBe(false);
   });
 
   it("treats wallet addresses case-insensitively as unique", async () => {

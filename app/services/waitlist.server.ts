@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Order } from "~/lib/orders";
 import { WAITLIST_OFFER_MINUTES } from "~/lib/waitlist";
 import type { Db } from "../../db/client.server";
+import { isUniqueViolation } from "../../db/errors";
 import { events, listings, ticketTiers, tickets, users, waitlistEntries } from "../../db/schema";
 import { sendMail } from "./mail.server";
 import { checkListing, orderOf, reconcileListings, ResaleError } from "./resale.server";
@@ -93,8 +94,10 @@ export async function offerNext(db: Db, eventId: string): Promise<Offer[]> {
           returning e.id, e.user_id, e.listing_id, e.offer_expires_at`),
       );
     } catch (error) {
-      // Another offer of the same listing committed first (the partial unique index): nothing was changed here.
-      if (/waitlist_entries_offered_listing_key|duplicate key/.test(String((error as Error).message ?? error))) continue;
+      // Another offer of the same listing committed first (the partial unique index): nothing was changed
+      // here; look for the next listing and waiter. (Two sweeps can both lock the listing in turn: the second
+      // statement's snapshot does not see the first one's offer yet.)
+      if (isUniqueViolation(error, "waitlist_entries_offered_listing_key")) continue;
       throw error;
     }
     if (!rows.length) break;
