@@ -26,7 +26,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { flag, fmt, fmtInt, hasFlag, machine, markdownTable, writeSection } from "./lib";
+import { flag, fmt, fmtInt, hasFlag, machine, markdownTable, startProfile, writeSection } from "./lib";
 
 const SCANS = Number(flag("scans") ?? 4000);
 const ALONE = Number(flag("alone") ?? 2000);
@@ -68,20 +68,6 @@ function cpuSeconds(pid: number): number | null {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-async function startProfile(file: string) {
-  const { Session } = await import("node:inspector/promises");
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return {
-    async stop() {
-      const { profile } = await session.post("Profiler.stop");
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 

@@ -105,3 +105,19 @@ export async function buildApp(): Promise<void> {
   const build = await startScript("node_modules/@remix-run/dev/dist/cli.js", { env: {}, args: ["vite:build", "--logLevel", "error"] });
   if ((await build.exited) !== 0) throw new Error(`build failed:\n${build.output()}`);
 }
+
+/** A CPU profile of this process from now until `stop()`, written to `file` (open it in Chrome DevTools). */
+export async function startProfile(file: string): Promise<{ stop(): Promise<void> }> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}

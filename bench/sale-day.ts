@@ -14,10 +14,10 @@
  *
  *   node --import tsx bench/sale-day.ts [--orders 1000] [--concurrency 16] [--database postgres://…] [--no-write]
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { flag, fmt, fmtInt, hasFlag, machine, markdownTable, pool, writeSection } from "./lib";
+import { flag, fmt, fmtInt, hasFlag, machine, markdownTable, pool, startProfile, writeSection } from "./lib";
 import { freePort, startScript } from "../test/support/processes";
 
 const N = Number(flag("orders") ?? 1000);
@@ -40,20 +40,6 @@ const database = adminUrl ? await postgresDatabase(adminUrl) : await pgliteDatab
 
 const header = machine();
 
-async function startProfile(file: string) {
-  const { Session } = await import("node:inspector/promises");
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return {
-    async stop() {
-      const { profile } = await session.post("Profiler.stop");
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}
 console.error(`[sale-day] ${N} orders, concurrency ${CONCURRENCY}; starting the local chain…`);
 const chain = await startScript("test/support/chain-fixture.ts", { env: { DATA_DIR: dataDir, LOCAL_CHAIN_PORT: String(chainPort) }, ready: /"factory"/, timeoutMs: 180_000 });
 
