@@ -25,16 +25,22 @@ export function viemChain(e: Env = env()): Chain {
 const GLOBAL_KEY = Symbol.for("ticketchain.publicClient");
 type GlobalWithClient = typeof globalThis & { [GLOBAL_KEY]?: PublicClient };
 
-/** One read client per process; several RPC providers are tried in order (viem's fallback transport). */
+/**
+ * One read client per process; several RPC providers are tried in order (viem's fallback transport).
+ * Receipts and new blocks are polled every half block time (viem's default: Polygon 1 s, Ethereum 4 s);
+ * the embedded chain is polled like Polygon, not at the 4 s viem uses for a chain without a block time.
+ */
 export function publicClient(): PublicClient {
   const g = globalThis as GlobalWithClient;
   if (!g[GLOBAL_KEY]) {
-    const transports = rpcUrls().map((url) =>
+    const e = env();
+    const transports = rpcUrls(e).map((url) =>
       url.startsWith("ws") ? webSocket(url, { retryCount: 1 }) : http(url, { retryCount: 1, timeout: 5_000 }),
     );
     g[GLOBAL_KEY] = createPublicClient({
-      chain: viemChain(),
+      chain: viemChain(e),
       transport: transports.length === 1 ? transports[0] : fallback(transports),
+      ...(e.chain === "local" ? { pollingInterval: 1_000 } : {}),
     }) as PublicClient;
   }
   return g[GLOBAL_KEY]!;

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseBackends, type TestDatabase } from "../../test/support/databases";
 import { migrate, openDb, type DbHandle } from "../../db/client.server";
 import { embeddedWallets } from "../../db/schema";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Kek } from "./secrets.server";
 import {
+  addressOfPrivateKey,
   embeddedAccount,
   ensureBuyer,
   ensureEmbeddedWallet,
@@ -32,6 +34,21 @@ describe("AES-256-GCM sealing", () => {
   });
   it("uses a fresh IV each time", () => {
     expect(seal(Buffer.from("x"), key, "a")).not.toBe(seal(Buffer.from("x"), key, "a"));
+  });
+});
+
+describe("wallet addresses", () => {
+  it("derives the same address as viem for random and edge-case keys", () => {
+    const keys: `0x${string}`[] = [
+      ...Array.from({ length: 200 }, () => generatePrivateKey()),
+      `0x${"00".repeat(31)}01`,
+      "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140", // n - 1
+    ];
+    for (const key of keys) expect(addressOfPrivateKey(key)).toBe(privateKeyToAccount(key).address);
+  });
+  it("refuses a key outside the curve's range", () => {
+    expect(() => addressOfPrivateKey(`0x${"00".repeat(32)}`)).toThrow();
+    expect(() => addressOfPrivateKey("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")).toThrow();
   });
 });
 

@@ -18,7 +18,8 @@ export interface LocalChain {
   /** entries replayed from the journal at start */
   replayed: number;
   hre: HardhatRuntimeEnvironment;
-  provider: JournalingProvider;
+  /** the provider served on `url`: journaling, or Hardhat's own with `journal: false` */
+  provider: BaseProvider;
   close(): Promise<void>;
 }
 
@@ -27,6 +28,12 @@ export interface LocalChainOptions {
   host: string;
   port: number;
   log?: (message: string) => void;
+  /**
+   * false: serve Hardhat's provider as it is, nothing journaled or replayed. Every method is then
+   * available, among them evm_setAutomine / evm_setIntervalMining (a block every 2 s like Polygon PoS, for
+   * the sale-day benchmark), at the price of a chain that does not survive a restart. Default true.
+   */
+  journal?: boolean;
 }
 
 interface ChainMeta {
@@ -72,7 +79,8 @@ export async function startLocalChain(options: LocalChainOptions): Promise<Local
     writeFileSync(metaFile, JSON.stringify(meta, null, 2));
   }
 
-  const { entries, truncated } = readJournal(journalFile);
+  const journaled = options.journal !== false;
+  const { entries, truncated } = journaled ? readJournal(journalFile) : { entries: [], truncated: false };
   if (truncated) log("chain journal: ignoring a torn last line (the previous run stopped mid-write)");
   const started = Date.now();
   const replayed = await replayJournal(base, entries);
@@ -82,7 +90,8 @@ export async function startLocalChain(options: LocalChainOptions): Promise<Local
     writeFileSync(journalFile, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
   }
 
-  const provider = new JournalingProvider(base, journalFile);
+  const journal = journaled ? new JournalingProvider(base, journalFile) : null;
+  const provider: BaseProvider = journal ?? base;
   // Everything in this process (Ignition, hardhat-viem, the seed) must go through the journal too.
   (hre.network as { provider: unknown }).provider = provider;
 
@@ -115,7 +124,7 @@ export async function startLocalChain(options: LocalChainOptions): Promise<Local
       if (closed) return;
       closed = true;
       await server.close();
-      await provider.close();
+      await journal?.close();
     },
   };
 }
