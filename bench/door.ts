@@ -1,9 +1,10 @@
 /**
  * Door benchmark: verifications per second and latency through the scanner's verify endpoint
- * (`POST /door/:eventSlug/verify`, the route module app/routes/door.$eventSlug.verify.ts with its session
- * check, rate limits, pass signature check, indexed-ticket check and check-in write). The route is served
- * by a plain node:http adapter (test/support/fetch-server.ts, as the route tests do) in a child process on
- * PGlite; autocannon in this process sends `--scans` distinct valid passes (each admits a different
+ * (`POST /door/:eventSlug/verify`: `verifyScan` with its session check, rate limits, pass signature check,
+ * indexed-ticket check and check-in write). Scans are answered as the production server answers them: by
+ * the fast path in front of the app (server/door-fast-path.ts, with the request id, log line, histogram
+ * and security headers), here on a plain node:http server in a child process on PGlite (or `--database`);
+ * autocannon in this process sends `--scans` distinct valid passes (each admits a different
  * ticket). The velocity limits stay on at their production values (120 / steward / min, 600 / address /
  * min): the scans are spread over 64 stewards and 16 gate addresses so that none of them reaches its
  * limit (the bench checks that no answer is a 429).
@@ -150,6 +151,14 @@ if (hasFlag("serve")) {
       if (thrown instanceof Response) return thrown;
       throw thrown;
     });
+  // As in production (server/main.ts): scans are answered by the fast path in front of the app, with the
+  // request id, log line, histogram and security headers; the gates' addresses come from X-Forwarded-For
+  // through a trusted proxy (loopback), as behind a load balancer with TRUST_PROXY set.
+  const { doorFastPath } = await import("../server/door-fast-path");
+  const { requestTracker } = await import("../server/http-observability");
+  const { securityHeaderWriter } = await import("../server/security-headers");
+  const { default: proxyaddr } = await import("proxy-addr");
+  const front = doorFastPath({ track: requestTracker(), securityHeaders: securityHeaderWriter(), active: () => true, trustProxy: proxyaddr.compile("loopback") });
   const server = await serveFetch(async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/__alone") {
@@ -159,8 +168,8 @@ if (hasFlag("serve")) {
     }
     const eventSlug = /^\/door\/([^/]+)\/verify$/.exec(url.pathname)?.[1];
     if (eventSlug !== slug) return new Response("not found", { status: 404 });
-    return call(request, request.headers.get("x-gate-ip") ?? "127.0.0.1");
-  });
+    return call(request, request.headers.get("x-forwarded-for") ?? "127.0.0.1");
+  }, front);
   /** The route module called in this process, one scan after the other, as the adapter would call it. */
   async function alone(list: string[]): Promise<AloneStats> {
     const times: number[] = [];
@@ -215,7 +224,7 @@ if (hasFlag("serve")) {
     return {
       method: "POST",
       path: `/door/${setup.slug}/verify`,
-      headers: { host: new URL(setup.url).host, "content-type": "application/json", cookie: setup.cookies[n % STEWARDS]!, "x-gate-ip": `198.51.100.${n % GATES}` },
+      headers: { host: new URL(setup.url).host, "content-type": "application/json", cookie: setup.cookies[n % STEWARDS]!, "x-forwarded-for": `198.51.100.${n % GATES}` },
       body: JSON.stringify({ pass: setup.passes[n % setup.passes.length], gate: `gate ${n % GATES}` }),
     };
   };
@@ -226,7 +235,7 @@ if (hasFlag("serve")) {
     return {
       method: "POST",
       path: `/door/${setup.slug}/verify`,
-      headers: { host: new URL(setup.url).host, "content-type": "application/json", cookie: setup.cookies[stewardAfterMain]!, "x-gate-ip": `198.51.100.${(SCANS + n) % GATES}` },
+      headers: { host: new URL(setup.url).host, "content-type": "application/json", cookie: setup.cookies[stewardAfterMain]!, "x-forwarded-for": `198.51.100.${(SCANS + n) % GATES}` },
       body: JSON.stringify({ pass: setup.pacedPasses[n % setup.pacedPasses.length], gate: `gate ${(SCANS + n) % GATES}` }),
     };
   };

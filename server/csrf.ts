@@ -26,27 +26,42 @@ const EXEMPT = [/^\/webhooks\/stripe\/?$/, /^\/v1\//];
 export const CSRF_MESSAGE =
   "This request came from another website, so TicketChain refused it. If you meant to do this, open TicketChain directly and try again.";
 
-function ownOrigins(req: Request, e: Env): Set<string> {
+/** What the guard reads of a request: Express's Request, or node's IncomingMessage (server/door-fast-path.ts). */
+export interface CsrfRequest {
+  method: string;
+  /** the path without the query */
+  path: string;
+  header(name: string): string | undefined;
+  /** "https" or "http", as Express's req.protocol */
+  protocol: string;
+}
+
+function ownOrigins(req: CsrfRequest, e: Env): Set<string> {
   const origins = new Set<string>();
   if (e.APP_URL) origins.add(new URL(e.APP_URL).origin);
-  const host = req.get("x-forwarded-host")?.split(",")[0]?.trim() || req.get("host");
+  const host = req.header("x-forwarded-host")?.split(",")[0]?.trim() || req.header("host");
   if (host) {
-    const proto = req.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() || req.protocol;
+    const proto = req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() || req.protocol;
     origins.add(`${proto}://${host}`.toLowerCase());
   }
   return origins;
 }
 
 /** Null when the request may go on; otherwise the reason it is refused (for the log). */
-export function crossSiteReason(req: Request, e: Env): string | null {
+export function crossSiteReasonOf(req: CsrfRequest, e: Env): string | null {
   if (!UNSAFE.has(req.method)) return null;
   if (EXEMPT.some((pattern) => pattern.test(req.path))) return null;
-  const site = req.get("sec-fetch-site")?.toLowerCase();
+  const site = req.header("sec-fetch-site")?.toLowerCase();
   if (site) return site === "same-origin" || site === "none" ? null : `Sec-Fetch-Site: ${site}`;
-  const origin = req.get("origin");
+  const origin = req.header("origin");
   if (origin === undefined) return null;
   if (origin === "null") return "Origin: null";
   return ownOrigins(req, e).has(origin.toLowerCase()) ? null : `Origin: ${origin.slice(0, 100)}`;
+}
+
+/** `crossSiteReasonOf` for an Express request. */
+export function crossSiteReason(req: Request, e: Env): string | null {
+  return crossSiteReasonOf({ method: req.method, path: req.path, header: (name) => req.get(name), protocol: req.protocol }, e);
 }
 
 function wantsJson(req: Request): boolean {

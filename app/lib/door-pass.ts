@@ -137,9 +137,10 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 /**
  * The EIP-712 digest a holder signs for `pass` (what viem's hashTypedData(doorPassTypedData(pass)) gives),
  * or null for values the types cannot hold (tokenId beyond uint256, window beyond uint64, a bad address,
- * a chain id that is not a positive safe integer), which viem refuses to hash as well.
+ * a chain id that is not a positive safe integer), which viem refuses to hash as well. `hash` is keccak-256
+ * (viem's, in JavaScript, by default; the server passes a native one).
  */
-export function doorPassDigest(pass: DoorPass): Uint8Array | null {
+export function doorPassDigest(pass: DoorPass, hash: (bytes: Uint8Array) => Uint8Array = keccak): Uint8Array | null {
   if (!Number.isSafeInteger(pass.chainId) || pass.chainId <= 0) return null;
   if (!ADDRESS.test(pass.ticket) || !ADDRESS.test(pass.holder)) return null;
   if (pass.tokenId < 0n || pass.tokenId > MAX_UINT256 || pass.window < 0n || pass.window > MAX_UINT64) return null;
@@ -153,8 +154,8 @@ export function doorPassDigest(pass: DoorPass): Uint8Array | null {
   message[0] = 0x19;
   message[1] = 0x01;
   message.set(domainSeparator(pass.chainId), 2);
-  message.set(keccak(struct), 34);
-  return keccak(message);
+  message.set(hash(struct), 34);
+  return hash(message);
 }
 
 /**

@@ -1,5 +1,6 @@
+import { z } from "zod";
 import { getDb } from "../../db/client.server";
-import { doorEventBySlug, type DoorEvent } from "./door.server";
+import { doorEventBySlug, scanPass, type DoorEvent } from "./door.server";
 import { clientIp, hit, tooManyRequests, waitMessage } from "./rate-limits.server";
 import { requireScanner, sessionToken, type SessionUser } from "./session.server";
 
@@ -54,13 +55,17 @@ export async function requireDoor(request: Request, slug: string | undefined): P
  * and event. Refusals are not kept (a steward added to the staff gets in at once).
  */
 export async function requireDoorScan(request: Request, slug: string | undefined): Promise<{ user: SessionUser; event: DoorEvent }> {
-  const token = sessionToken(request);
+  return requireDoorScanFor(sessionToken(request), slug, () => request);
+}
+
+/** `requireDoorScan` by session token; `request` is built only when the cached check cannot answer. */
+async function requireDoorScanFor(token: string | null, slug: string | undefined, request: () => Request): Promise<{ user: SessionUser; event: DoorEvent }> {
   const key = token && slug ? `${slug}\n${token}` : null;
   const cache = authCache();
   const now = Date.now();
   const cached = key ? cache.get(key) : undefined;
   if (cached && cached.until > now) return { user: cached.user, event: cached.event };
-  const { user, event } = await requireDoor(request, slug);
+  const { user, event } = await requireDoor(request(), slug);
   if (key) {
     if (cache.size >= DOOR_AUTH_ENTRIES) {
       for (const [k, v] of cache) if (v.until <= now) cache.delete(k);
@@ -76,4 +81,55 @@ export async function scanLimit(user: SessionUser, context: unknown): Promise<Re
   const wait = (await hit(DOOR_LIMITS.scanUser, user.id)) ?? (await hit(DOOR_LIMITS.scanIp, clientIp(context)));
   if (wait === null) return null;
   return tooManyRequests(wait, { ok: false, reason: `Scanning too fast: ${waitMessage(wait).replace("Too many attempts: ", "")}` });
+}
+
+const VerifySchema = z.object({
+  pass: z.string({ required_error: "Send the pass text." }).min(1, "Send the pass text.").max(400, "Not a TicketChain pass"),
+  gate: z.string().trim().max(40, "Gate names are at most 40 characters.").optional(),
+});
+
+/** A JSON answer of the verify endpoint, before it becomes a Response (or, on the fast path, bytes). */
+export interface ScanAnswer {
+  status: number;
+  json: unknown;
+}
+
+export interface VerifyScanInput {
+  /** the session cookie's token (sessionToken / sessionTokenFromCookie) */
+  token: string | null;
+  slug: string | undefined;
+  /** the request as a Fetch Request: built only when the cached door check cannot answer */
+  request: () => Request;
+  /** the body parsed as JSON; rejects when it is not JSON */
+  json: () => Promise<unknown>;
+  clientIp: string;
+}
+
+/**
+ * POST /door/:eventSlug/verify, for the Remix route (app/routes/door.$eventSlug.verify.ts) and the
+ * production server's fast path in front of Express (server/door-fast-path.ts): steward check (cached),
+ * body, velocity limits, then the scan. Refusals that are Responses (401 / 403 / 404, 429) are returned as
+ * such; everything else as a ScanAnswer.
+ */
+export async function verifyScan(input: VerifyScanInput): Promise<ScanAnswer | Response> {
+  const started = performance.now();
+  let door: { user: SessionUser; event: DoorEvent };
+  try {
+    door = await requireDoorScanFor(input.token, input.slug, input.request);
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown;
+    throw thrown;
+  }
+  let body: unknown;
+  try {
+    body = await input.json();
+  } catch {
+    return { status: 400, json: { error: "Send JSON { pass }." } };
+  }
+  const parsed = VerifySchema.safeParse(body);
+  if (!parsed.success) return { status: 400, json: { error: parsed.error.issues[0]!.message } };
+  const limited = await scanLimit(door.user, { clientIp: input.clientIp });
+  if (limited) return limited;
+  const result = await scanPass(await getDb(), door.event, { pass: parsed.data.pass, scannerId: door.user.id, gate: parsed.data.gate ?? "" });
+  return { status: 200, json: { ok: result.ok, reason: result.reason, ticket: result.ticket, elapsedMs: Math.round(performance.now() - started) } };
 }

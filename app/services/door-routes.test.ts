@@ -14,6 +14,12 @@ import { DOOR_AUTH_TTL_MS, resetDoorAuth } from "~/services/door-http.server";
 import { resetLimiters } from "~/services/rate-limits.server";
 import { ensureBuyer } from "~/services/wallets.server";
 import { action as verifyAction } from "~/routes/door.$eventSlug.verify";
+import proxyaddr from "proxy-addr";
+import { doorFastPath, MAX_VERIFY_BODY } from "../../server/door-fast-path";
+import { CSRF_MESSAGE } from "../../server/csrf";
+import { requestTracker } from "../../server/http-observability";
+import { securityHeaderWriter } from "../../server/security-headers";
+import { serveFetch, type FetchServer } from "../../test/support/fetch-server";
 import { loader as manifestLoader } from "~/routes/door.$eventSlug.manifest";
 import { action as syncAction } from "~/routes/door.$eventSlug.sync";
 import { loader as passLoader } from "~/routes/tickets.pass";
@@ -21,7 +27,9 @@ import { loader as passLoader } from "~/routes/tickets.pass";
 /**
  * The door's HTTP routes (no chain needed: verification reads the indexer's table): who may scan, bad
  * bodies → 400, velocity limit → 429, and the server-signed pass of a ticket kept by TicketChain, which
- * the verify route then accepts.
+ * the verify route then accepts. Every verify case runs twice: through the Remix route module, and over
+ * HTTP through the production server's fast path in front of Express (server/door-fast-path.ts), whose
+ * declined requests (no session cookie) fall through to the route as they do in server/main.ts.
  */
 const ENV_KEY = Symbol.for("ticketchain.env");
 const CONTRACT = getAddress("0x" + "ab".repeat(20));
@@ -43,11 +51,25 @@ async function call(fn: (args: never) => Promise<Response>, url: string, init: R
       throw thrown;
     },
   );
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
 }
 
-describe.each(databaseBackends())("door routes (database: %s)", (_kind, create) => {
+type Via = "Remix route" | "fast path";
+const combinations = databaseBackends().flatMap(([kind, create]) => (["Remix route", "fast path"] as Via[]).map((via) => [kind, via, create] as const));
+
+describe.each(combinations)("door routes (database: %s, verify through the %s)", (_kind, via, create) => {
   let database: TestDatabase;
+  let server: FetchServer | null = null;
+  /** POST /door/…/verify through `via`; the client address is 203.0.113.9 either way. */
+  async function verifyCall(url: string, init: RequestInit & { cookie?: string } = {}) {
+    if (via === "Remix route") return call(verifyAction as never, url, init);
+    const headers = new Headers(init.headers);
+    if (init.cookie) headers.set("cookie", init.cookie);
+    if (init.body) headers.set("content-type", "application/json");
+    headers.set("x-forwarded-for", "203.0.113.9");
+    const response = await fetch(`${server!.url}${url}`, { method: "POST", headers, body: init.body });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  }
   let handle: DbHandle;
   let slug: string;
   let staffCookie: string;
@@ -81,9 +103,23 @@ describe.each(databaseBackends())("door routes (database: %s)", (_kind, create) 
     );
     staffCookie = await cookieOf(steward!.id);
     fanCookie = await cookieOf(fan.userId);
+    if (via === "fast path") {
+      // As server/main.ts: the fast path first, then (here) the route module for what it declines.
+      const front = doorFastPath({ track: requestTracker(), securityHeaders: securityHeaderWriter(), active: () => true, trustProxy: proxyaddr.compile("loopback") });
+      server = await serveFetch(async (request) => {
+        const eventSlug = /^\/door\/([^/]+)\/verify$/.exec(new URL(request.url).pathname)?.[1];
+        if (!eventSlug) return new Response("not found", { status: 404 });
+        const forwarded = request.headers.get("x-forwarded-for") ?? "127.0.0.1";
+        return verifyAction({ request, params: { eventSlug }, context: { clientIp: forwarded } } as never).catch((thrown: unknown) => {
+          if (thrown instanceof Response) return thrown;
+          throw thrown;
+        });
+      }, front);
+    }
   });
 
   afterAll(async () => {
+    await server?.close();
     await closeDb();
     await database?.drop();
   });
@@ -103,22 +139,22 @@ describe.each(databaseBackends())("door routes (database: %s)", (_kind, create) 
     expect(await call(passLoader as never, `/tickets/pass?ticket=nope`, { cookie: fanCookie })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/<contract>:<tokenId>/) } });
     expect((await call(passLoader as never, `/tickets/pass?ticket=${CONTRACT}:1`)).status).toBe(401);
 
-    const green = await call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: JSON.stringify({ pass: served.body.pass, gate: "gate A" }) });
+    const green = await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: JSON.stringify({ pass: served.body.pass, gate: "gate A" }) });
     expect(green).toMatchObject({ status: 200, body: { ok: true, reason: "Welcome in", ticket: { tokenId: "1", tier: "VIP", seat: 1 } } });
     // The 200 ms budget is asserted on the service (door.server.test.ts); here the route adds the session check, on a shared CI box.
     expect(green.body.elapsedMs).toBeLessThan(1000);
-    const red = await call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: JSON.stringify({ pass: served.body.pass }) });
+    const red = await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: JSON.stringify({ pass: served.body.pass }) });
     expect(red).toMatchObject({ status: 200, body: { ok: false, reason: expect.stringMatching(/^Already checked in at .* \(gate A\)$/) } });
   });
 
   it("lets only door staff scan, read the manifest and sync; bad bodies get 400", async () => {
     const body = JSON.stringify({ pass: "TC1:x" });
-    expect((await call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", body })).status).toBe(401);
-    expect(await call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie: fanCookie, body })).toMatchObject({ status: 403, body: { error: "Only this event's door staff can do that." } });
-    expect((await call(verifyAction as never, `/door/no-such-show/verify`, { method: "POST", cookie: staffCookie, body })).status).toBe(404);
+    expect((await verifyCall(`/door/${slug}/verify`, { method: "POST", body })).status).toBe(401);
+    expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: fanCookie, body })).toMatchObject({ status: 403, body: { error: "Only this event's door staff can do that." } });
+    expect((await verifyCall(`/door/no-such-show/verify`, { method: "POST", cookie: staffCookie, body })).status).toBe(404);
     expect((await call(manifestLoader as never, `/door/${slug}/manifest`, { cookie: fanCookie })).status).toBe(403);
-    expect(await call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: "{" })).toMatchObject({ status: 400, body: { error: "Send JSON { pass }." } });
-    expect(await call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: JSON.stringify({}) })).toMatchObject({ status: 400, body: { error: "Send the pass text." } });
+    expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: "{" })).toMatchObject({ status: 400, body: { error: "Send JSON { pass }." } });
+    expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: JSON.stringify({}) })).toMatchObject({ status: 400, body: { error: "Send the pass text." } });
     expect(await call(syncAction as never, `/door/${slug}/sync`, { method: "POST", cookie: staffCookie, body: JSON.stringify({ scans: [] }) })).toMatchObject({ status: 400, body: { error: "Nothing to sync." } });
 
     const manifest = await call(manifestLoader as never, `/door/${slug}/manifest`, { cookie: staffCookie });
@@ -136,7 +172,7 @@ describe.each(databaseBackends())("door routes (database: %s)", (_kind, create) 
     const [late] = await handle.db.insert(users).values({ displayName: "Late steward", role: "scanner", email: `late-${tag}@example.com` }).returning({ id: users.id });
     const cookie = await cookieOf(late!.id);
     const body = JSON.stringify({ pass: "hello" });
-    const verify = () => call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie, body });
+    const verify = () => verifyCall(`/door/${slug}/verify`, { method: "POST", cookie, body });
     // Not staff yet: refused, and the refusal is not kept.
     expect((await verify()).status).toBe(403);
     const [event] = await handle.db.select({ id: events.id }).from(events).where(eq(events.slug, slug));
@@ -161,12 +197,56 @@ describe.each(databaseBackends())("door routes (database: %s)", (_kind, create) 
     const statuses: number[] = [];
     let last: Record<string, unknown> = {};
     for (let i = 0; i < 121; i++) {
-      const r = await call(verifyAction as never, `/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: junk });
+      const r = await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: junk });
       statuses.push(r.status);
       last = r.body;
     }
     expect(statuses.slice(0, 120).every((s) => s === 200)).toBe(true);
     expect(statuses[120]).toBe(429);
     expect(last).toMatchObject({ ok: false, reason: expect.stringMatching(/^Scanning too fast: try again in \d+ seconds\.$/) });
+  });
+  if (via === "fast path") it("fast path: same headers as Express (request id, CSP), the cross-site guard, a size limit, and 503 when the database is unreachable", async () => {
+    resetLimiters();
+    const body = JSON.stringify({ pass: "hello" });
+    const scanned = await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body });
+    expect(scanned).toMatchObject({ status: 200, body: { ok: false, reason: "Not a TicketChain pass" } });
+    expect(scanned.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(scanned.headers.get("content-security-policy")).toMatch(/frame-ancestors 'none'/);
+    expect(scanned.headers.get("x-content-type-options")).toBe("nosniff");
+
+    // Another site's page posting with the steward's cookie: refused before any scan code runs.
+    const crossSite: Array<Record<string, string>> = [{ "sec-fetch-site": "cross-site" }, { origin: "https://evil.example" }, { origin: "null" }];
+    for (const headers of crossSite) {
+      expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body, headers })).toMatchObject({ status: 403, body: { error: CSRF_MESSAGE } });
+    }
+    const own = new URL(server!.url);
+    expect((await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body, headers: { "sec-fetch-site": "same-origin", origin: own.origin } })).status).toBe(200);
+
+    const huge = JSON.stringify({ pass: "x".repeat(MAX_VERIFY_BODY) });
+    expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: huge })).toMatchObject({ status: 413, body: { error: expect.stringMatching(/at most/) } });
+
+    // The database down: 503 + Retry-After (as the Express path answers), not 500.
+    const down = doorFastPath({
+      track: requestTracker(),
+      securityHeaders: securityHeaderWriter(),
+      active: () => true,
+      trustProxy: proxyaddr.compile("loopback"),
+      verify: async () => {
+        throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+      },
+    });
+    const outage = await serveFetch(async () => new Response("declined", { status: 599 }), down);
+    try {
+      const response = await fetch(`${outage.url}/door/${slug}/verify`, { method: "POST", headers: { cookie: staffCookie, "content-type": "application/json" }, body });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(await response.json()).toEqual({ error: expect.stringMatching(/database is unreachable/) });
+      // Not a scan (GET, another path, no cookie): declined, left to Express.
+      expect((await fetch(`${outage.url}/door/${slug}/verify`)).status).toBe(599);
+      expect((await fetch(`${outage.url}/door/${slug}/sync`, { method: "POST", headers: { cookie: staffCookie }, body })).status).toBe(599);
+      expect((await fetch(`${outage.url}/door/${slug}/verify`, { method: "POST", body })).status).toBe(599);
+    } finally {
+      await outage.close();
+    }
   });
 });

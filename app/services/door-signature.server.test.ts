@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { getAddress, hashTypedData, recoverTypedDataAddress, toHex, type Address, type Hex } from "viem";
+import { getAddress, hashTypedData, keccak256, recoverTypedDataAddress, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { decodeDoorPass, doorPassDigest, doorPassTypedData, encodeDoorPass, isSignedByHolder, type DoorPass } from "~/lib/door-pass";
-import { passSignedByHolder, passSignedByHolderNative, signatureBackend } from "./door-signature.server";
+import { keccak256Bytes, keccakBackend, passSignedByHolder, passSignedByHolderNative, signatureBackend } from "./door-signature.server";
 
 /**
  * The door's fast signature check (hand-made EIP-712 digest, libsecp256k1 recovery) against the
@@ -67,6 +67,14 @@ async function answers(pass: DoorPass, signature: Hex) {
 describe("door pass signatures: hand-made digest + libsecp256k1 agree with viem", () => {
   it("uses the native binding on this platform", () => {
     expect(signatureBackend()).toBe("libsecp256k1");
+    expect(keccakBackend()).toBe("native");
+  });
+
+  it("hashes with the native keccak-256 exactly as viem does, at every length around the 136-byte rate", () => {
+    for (let length = 0; length <= 300; length++) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 31 + length) & 0xff);
+      expect(toHex(keccak256Bytes(bytes))).toBe(keccak256(bytes));
+    }
   });
 
   it(`computes viem's EIP-712 digest and accepts ${N} random passes on every path, through the QR text too`, { timeout: 120_000 }, async () => {
@@ -75,6 +83,7 @@ describe("door pass signatures: hand-made digest + libsecp256k1 agree with viem"
       const holder = holders[i % holders.length]!;
       const pass = randomPass(holder.address);
       expect(toHex(doorPassDigest(pass)!)).toBe(hashTypedData(doorPassTypedData(pass)));
+      expect(toHex(doorPassDigest(pass, keccak256Bytes)!)).toBe(hashTypedData(doorPassTypedData(pass)));
       const signature = await holder.signTypedData(doorPassTypedData(pass));
       expect(await answers(pass, signature)).toEqual({ reference: true, noble: true, native: true, server: true });
       // what the door actually sees: the decoded QR text (which holds windows below 10^19)

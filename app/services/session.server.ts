@@ -74,7 +74,11 @@ export function sessionToken(request: Request): string | null {
 }
 
 function readCookie(request: Request): string | null {
-  const header = request.headers.get("cookie");
+  return sessionTokenFromCookie(request.headers.get("cookie"));
+}
+
+/** `sessionToken` from a raw Cookie header (the door's fast path has no Fetch Request). */
+export function sessionTokenFromCookie(header: string | null | undefined): string | null {
   if (!header) return null;
   for (const part of header.split(";")) {
     const index = part.indexOf("=");

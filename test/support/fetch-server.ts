@@ -11,8 +11,13 @@ export interface FetchServer {
   close(): Promise<void>;
 }
 
-export async function serveFetch(handler: (request: Request) => Promise<Response>): Promise<FetchServer> {
+/**
+ * `front`: asked first with node's own request, as server/main.ts asks its fast paths before Express; true
+ * means it answered.
+ */
+export async function serveFetch(handler: (request: Request) => Promise<Response>, front?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<FetchServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (front?.(req, res)) return;
     void (async () => {
       try {
         const chunks: Buffer[] = [];
