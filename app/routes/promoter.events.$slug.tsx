@@ -15,6 +15,7 @@ import {
   listStaff,
   ownedEvent,
   PromoterError,
+  chainClock,
   proceedsHeld,
   promoterResponse,
   recordPublishSubmitted,
@@ -51,11 +52,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     publication = await settlePublication(db, publicClient(), deployment.factory, initial);
   }
   const event = publication.stage === "draft" || initial.status !== "draft" ? initial : await ownedEvent(db, user, initial.slug);
-  const [dash, proceeds, staff, waitlist] = await Promise.all([
+  const [dash, proceeds, staff, waitlist, chainNow] = await Promise.all([
     dashboard(db, event),
     deployment ? proceedsHeld(publicClient(), deployment.escrow, event.contractAddress) : Promise.resolve(null),
     listStaff(db, event.id),
     waitlistState(db, event.id, user.id),
+    deployment ? chainClock(publicClient()) : Promise.resolve(null),
   ]);
   const origin = new URL(request.url).origin;
   return {
@@ -84,7 +86,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     chain: { id: ctx.chainId, name: ctx.chainName, coin: ctx.coin },
     contracts: deployment ? { factory: deployment.factory, escrow: deployment.escrow } : null,
     metadataBase: `${origin}/metadata/${ctx.chainId}/`,
-    now: Date.now(),
+    // The later of the server's clock and the chain's (the escrow checks block.timestamp).
+    now: Math.max(Date.now(), chainNow ?? 0),
   };
 }
 

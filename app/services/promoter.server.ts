@@ -339,6 +339,18 @@ export async function dashboard(db: Db, event: Pick<OwnedEvent, "id" | "chainId"
   };
 }
 
+/**
+ * The chain's clock (the latest block's timestamp, ms), or null when the chain cannot be read. The escrow
+ * releases proceeds by block.timestamp, so the dashboard offers the withdrawal when either clock says the
+ * show has started (an idle local chain's last block can be old; its next block takes the wall clock).
+ */
+export async function chainClock(client: PublicClient): Promise<number | null> {
+  return client
+    .getBlock({ blockTag: "latest" })
+    .then((block) => Number(block.timestamp) * 1000)
+    .catch(() => null);
+}
+
 /** Primary proceeds the escrow holds for this event (wei), or null when the chain cannot be read. */
 export async function proceedsHeld(client: PublicClient, escrow: Address, contract: string | null): Promise<bigint | null> {
   if (!contract) return 0n;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { createPublicClient, getAddress, http, type Address } from "viem";
+import { createPublicClient, createWalletClient, getAddress, http, type Address } from "viem";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
@@ -272,6 +272,47 @@ describe("a promoter (demo account #1) in the browser", () => {
     expect(after - before).toBeGreaterThan(299n * 10n ** 18n);
     await fan.screenshot({ path: path.join(SCREENSHOTS, "promoter-refund-claimed.png"), fullPage: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, "promoter-dashboard-cancelled.png"), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  });
+  it("withdraws the wallet proceeds to the promoter's wallet once the show has started (chain clock moved past the doors)", async () => {
+    const slug = "aurora-nights-demo";
+    const client = createPublicClient({ chain: hardhat, transport: http(app.chainUrl) });
+    const event = (await (await fetch(`${app.url}/api/events/${slug}`)).json()) as { contractAddress: Address; startsAt: string; tiers: Array<{ priceWei: string }> };
+    // A wallet buyer (demo account #3) buys one General Admission ticket: its price goes to the escrow.
+    const BUYER = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
+    const buyer = createWalletClient({ account: BUYER, chain: hardhat, transport: http(app.chainUrl) });
+    const price = BigInt(event.tiers[0]!.priceWei);
+    const bought = await buyer.writeContract({ address: event.contractAddress, abi: concertTicketAbi, functionName: "buy", args: [0n, 1n], value: price });
+    expect((await client.waitForTransactionReceipt({ hash: bought })).status).toBe("success");
+
+    const page = await signedInPromoter();
+    await page.goto(`${app.url}/promoter/events/${slug}`);
+    const proceeds = page.getByRole("region", { name: "Wallet proceeds" });
+    await proceeds.getByText(/You can withdraw once the show has started/).waitFor();
+    expect(await proceeds.getByRole("button", { name: "Withdraw to my wallet" }).count()).toBe(0);
+    const held = (await proceeds.getByTestId("proceeds-held").innerText()).trim();
+    expect(held).not.toMatch(/^(0|—)/);
+
+    // The show starts: the chain's clock moves an hour past the doors (the escrow checks block.timestamp).
+    const ahead = Math.ceil((new Date(event.startsAt).getTime() - Date.now()) / 1000) + 3600;
+    await client.request({ method: "evm_increaseTime", params: [ahead] } as never);
+    await client.request({ method: "evm_mine", params: [] } as never);
+
+    const before = await client.getBalance({ address: PROMOTER });
+    await page.reload();
+    // The confirmation revalidates the page once (it used to revalidate on every render: thousands of
+    // route-manifest requests, each aborting the last, and the amount never refreshed).
+    let manifestRequests = 0;
+    page.on("request", (request) => void (request.url().includes("/__manifest") && manifestRequests++));
+    await clickWalletButton(page, proceeds, "Withdraw to my wallet");
+    await proceeds.getByTestId("proceeds-held").getByText(/^0\b/).waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    expect(manifestRequests).toBeLessThan(10);
+    expect(await proceeds.getByRole("button", { name: "Withdraw to my wallet" }).count()).toBe(0);
+    const after = await client.getBalance({ address: PROMOTER });
+    // At least this sale's price arrived (less the gas of the withdrawal).
+    expect(after - before).toBeGreaterThan(price - 10n ** 16n);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "promoter-proceeds-withdrawn.png"), fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { useConnectModal } from "@rainbow-me/rainbowkit";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { BaseError, ContractFunctionRevertedError, getAddress, UserRejectedRequestError, type Address, type Hash } from "viem";
 import { useAccount, usePublicClient, useSwitchChain, useWaitForTransactionReceipt, useWriteContract } from "wagmi";
 import { concertTicketAbi, paymentEscrowAbi, ticketFactoryAbi } from "~/contracts/abi";
@@ -83,11 +83,20 @@ function Action(props: ChainActionProps) {
     window.localStorage.setItem(REMEMBER_KEY, "1");
     window.dispatchEvent(new Event(WALLET_CONNECTED_EVENT));
   }, [isConnected]);
+  // Each callback fires once per transaction. Callers pass inline functions (a new one every render), and one
+  // that revalidates the page re-renders it: without this guard the effect would call it again on every
+  // render, each revalidation aborting the previous one, and the page would never get its fresh data.
+  const submittedHash = useRef<Hash | null>(null);
+  const confirmedHash = useRef<Hash | null>(null);
   useEffect(() => {
-    if (write.data) onSubmitted?.(write.data);
+    if (!write.data || submittedHash.current === write.data) return;
+    submittedHash.current = write.data;
+    onSubmitted?.(write.data);
   }, [write.data, onSubmitted]);
   useEffect(() => {
-    if (write.data && receipt.data?.status === "success") onConfirmed?.(write.data, receipt.data.blockNumber);
+    if (!write.data || receipt.data?.status !== "success" || confirmedHash.current === write.data) return;
+    confirmedHash.current = write.data;
+    onConfirmed?.(write.data, receipt.data.blockNumber);
   }, [write.data, receipt.data, onConfirmed]);
 
   if (!isConnected) {
