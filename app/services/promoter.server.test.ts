@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { createPublicClient, createWalletClient, getAddress, http, parseEther, type Address, type Hash, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ticketFactoryAbi } from "~/contracts/abi";
 import { eventFormValues, parseEventForm, type EventInput } from "~/lib/promoter-event";
 import { migrate, openDb, type DbHandle } from "../../db/client.server";
@@ -20,6 +20,10 @@ import {
   recordPublishSubmitted,
   settlePublication,
 } from "./promoter.server";
+import { invalidateEvent } from "./catalog.server";
+
+// The public view's cache is process-wide (getDb, cache()); here only its invalidation is observed.
+vi.mock("./catalog.server", async (importOriginal) => ({ ...(await importOriginal<typeof import("./catalog.server")>()), invalidateEvent: vi.fn(async () => {}) }));
 
 /** Hardhat demo accounts: #0 platform admin, #1 a promoter (unlocked on the local node). */
 const ADMIN = getAddress("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
@@ -220,6 +224,7 @@ describe.each(databaseBackends())("promoter tools on %s", (_kind, create) => {
     expect(await settlePublication(handle.db, client, chain.deployment.factory, event)).toEqual({ stage: "failed", error: "That event's tiers or resale terms differ from this draft." });
     event = await ownedEvent(handle.db, user, "harbour-lights");
     expect(event).toMatchObject({ status: "draft", publishTxHash: null, contractAddress: null });
+    expect(invalidateEvent).not.toHaveBeenCalledWith("harbour-lights");
 
     // An unknown hash is "submitted" (not mined yet as far as the server knows).
     await recordPublishSubmitted(handle.db, event, `0x${"ab".repeat(32)}`);
@@ -235,6 +240,8 @@ describe.each(databaseBackends())("promoter tools on %s", (_kind, create) => {
     const ticket = await client.readContract({ address: chain.deployment.factory, abi: ticketFactoryAbi, functionName: "eventContract", args: [BigInt(event.onChainId!)] });
     expect(event).toMatchObject({ status: "published", contractAddress: getAddress(ticket) });
     expect(BigInt(event.onChainId!)).toBeGreaterThan(0n);
+    // The public page's cached "no such event" (it was a draft) is dropped at once.
+    expect(invalidateEvent).toHaveBeenCalledWith("harbour-lights");
     await expect(recordPublishSubmitted(handle.db, event, hash)).rejects.toMatchObject({ status: 409 });
 
     // Once the indexer has the EventCreated log, the progress view reaches "indexed".

@@ -5,6 +5,7 @@ import type { EventInput, FieldErrors } from "~/lib/promoter-event";
 import { centsToWei, weiToCents } from "~/lib/prices";
 import type { Db } from "../../db/client.server";
 import { chainCursors, chainLogs, events, eventStaff, eventTerms, orders, tickets, ticketTiers, users } from "../../db/schema";
+import { invalidateEvent } from "./catalog.server";
 import type { SessionUser } from "./session.server";
 import { ensureBuyer } from "./wallets.server";
 
@@ -241,10 +242,14 @@ export async function settlePublication(db: Db, client: PublicClient, factory: A
     });
   const termsMatch = Number((royalty as readonly [Address, bigint])[1]) === (event.royaltyBps ?? 0) && (cap === null || Number(cap) === (event.resaleCapBps ?? 0));
   if (!tiersMatch || !termsMatch) return fail("That event's tiers or resale terms differ from this draft.");
-  await db
+  const published = await db
     .update(events)
     .set({ status: "published", onChainId: eventId.toString(), contractAddress: getAddress(ticket) })
-    .where(and(eq(events.id, event.id), eq(events.status, "draft")));
+    .where(and(eq(events.id, event.id), eq(events.status, "draft")))
+    .returning({ id: events.id });
+  // The public page and JSON show the live event at once: their cached view still says "no such event"
+  // (a draft is not public) for up to EVENT_CACHE_MS otherwise.
+  if (published.length) await invalidateEvent(event.slug).catch(() => {});
   return { stage: (await isIndexed(db, event.chainId, ticket)) ? "indexed" : "confirmed" };
 }
 
