@@ -56,27 +56,31 @@ async function sendResponse(res: ServerResponse, response: Response) {
   res.end(body);
 }
 
-/** The body as a string, at most MAX_VERIFY_BODY bytes; null when it is larger. */
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
+/**
+ * The body as a string, at most MAX_VERIFY_BODY bytes; null when it is larger; undefined when the client
+ * went away before sending all of it (nothing to answer).
+ */
+function readBody(req: IncomingMessage): Promise<string | null | undefined> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    let settled = false;
+    const settle = (value: string | null | undefined) => {
+      if (!settled) (settled = true), resolve(value);
+    };
     req.on("data", (chunk: Buffer) => {
-      if (tooLarge) return;
+      if (settled) return;
       size += chunk.length;
       if (size > MAX_VERIFY_BODY) {
-        tooLarge = true;
         chunks.length = 0;
-        resolve(null);
+        settle(null);
         return;
       }
       chunks.push(chunk);
     });
-    req.on("end", () => {
-      if (!tooLarge) resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
-    });
-    req.on("error", reject);
+    req.on("end", () => settle(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("close", () => settle(undefined));
+    req.on("error", () => settle(undefined));
   });
 }
 
@@ -129,6 +133,7 @@ export function doorFastPath(options: DoorFastPathOptions) {
     );
     if (refused) return send(res, 403, { error: CSRF_MESSAGE }, { "Cache-Control": "no-store" });
     const text = await readBody(req);
+    if (text === undefined) return; // the client hung up mid-body
     if (text === null) {
       // Stop reading an oversized body: answer, then close the connection.
       return send(res, 413, { error: `A pass request is at most ${MAX_VERIFY_BODY} bytes.` }, { Connection: "close" });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { eq } from "drizzle-orm";
 import { getAddress, parseEther, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -221,6 +222,23 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     }
     const own = new URL(server!.url);
     expect((await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body, headers: { "sec-fetch-site": "same-origin", origin: own.origin } })).status).toBe(200);
+
+    // A client that hangs up in the middle of its body gets nothing and leaves nothing behind (no error logged).
+    const errors = vi.spyOn(console, "error");
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(own.port), own.hostname, () => {
+          socket.write(`POST /door/${slug}/verify HTTP/1.1\r\nHost: ${own.host}\r\nCookie: ${staffCookie}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"pass":"TC1:`);
+          setTimeout(() => (socket.destroy(), resolve()), 100);
+        });
+        socket.on("error", reject);
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body })).status).toBe(200);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
 
     const huge = JSON.stringify({ pass: "x".repeat(MAX_VERIFY_BODY) });
     expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: huge })).toMatchObject({ status: 413, body: { error: expect.stringMatching(/at most/) } });
