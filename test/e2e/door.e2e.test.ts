@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { doorPassTypedData, encodeDoorPass, passWindow } from "../../app/lib/door-pass";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
+import { signInWithWallet } from "../support/browser-app";
 import { injectedWalletScript } from "../support/injected-wallet";
 import { startApp, type AppInstance } from "../support/processes";
 
@@ -70,12 +71,7 @@ describe("door check-in", () => {
       if (message.type() === "error") consoleErrors.push(message.text());
     });
     page.on("pageerror", (error) => consoleErrors.push(error.message));
-    await page.goto(`${app.url}/login`);
-    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
-    await dialog.getByRole("button", { name: "Sign message" }).click();
-    await page.waitForURL(/\/tickets$/);
+    await signInWithWallet(page, app.url);
     return page;
   }
 

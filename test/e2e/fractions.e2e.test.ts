@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, fractionalTicketOwnershipAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
 import { browserBackends, type TestDatabase } from "../support/databases";
+import { signInWithWallet } from "../support/browser-app";
 import { injectedWalletScript } from "../support/injected-wallet";
 import { startApp, type AppInstance } from "../support/processes";
 
@@ -86,12 +87,7 @@ describe.each(browserBackends())("fractions in the browser (database: %s)", (bac
     await checkout.getByRole("button", { name: "Pay 180 ETH" }).click();
     await checkout.getByRole("status").getByText("You have 1 ticket: #1").waitFor({ timeout: 30_000 });
 
-    await page.goto(`${app.url}/login`);
-    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
-    const signIn = page.getByRole("dialog");
-    await signIn.getByRole("button", { name: /Test Wallet/ }).click();
-    await signIn.getByRole("button", { name: "Sign message" }).click();
-    await page.waitForURL(/\/tickets$/);
+    await signInWithWallet(page, app.url);
     await page.getByTestId("ticket").first().waitFor();
     await page.close();
   });

@@ -7,6 +7,7 @@ import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
 import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
+import { signInWithWallet } from "../support/browser-app";
 import { injectedWalletScript } from "../support/injected-wallet";
 import { startApp, type AppInstance } from "../support/processes";
 
@@ -56,12 +57,7 @@ describe("a promoter (demo account #1) in the browser", () => {
       if (message.type() === "error") consoleErrors.push(message.text());
     });
     page.on("pageerror", (error) => consoleErrors.push(error.message));
-    await page.goto(`${app.url}/login`);
-    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
-    await dialog.getByRole("button", { name: "Sign message" }).click();
-    await page.waitForURL(/\/tickets$/);
+    await signInWithWallet(page, app.url);
     return page;
   }
 
@@ -217,11 +213,7 @@ describe("a promoter (demo account #1) in the browser", () => {
     await fanContext.addInitScript(injectedWalletScript({ rpcUrl: app.chainUrl, account: FAN, chainId: 31337 }));
     const fan = await fanContext.newPage();
     fan.on("pageerror", (error) => consoleErrors.push(error.message));
-    await fan.goto(`${app.url}/login`);
-    await fan.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
-    await fan.getByRole("dialog").getByRole("button", { name: /Test Wallet/ }).click();
-    await fan.getByRole("dialog").getByRole("button", { name: "Sign message" }).click();
-    await fan.waitForURL(/\/tickets$/);
+    await signInWithWallet(fan, app.url);
     await fan.goto(`${app.url}/events/${slug}`);
     await fan.getByRole("button", { name: "Pay with wallet: Circle" }).click();
     const checkout = fan.getByRole("region", { name: "Pay with wallet · Circle" });

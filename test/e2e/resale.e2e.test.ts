@@ -1,15 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
 import { createPublicClient, getAddress, http, parseEther, parseEventLogs, type Address } from "viem";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, marketplaceAbi, paymentEscrowAbi, ticketFactoryAbi } from "../../app/contracts/abi";
-import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
-import { injectedWalletScript } from "../support/injected-wallet";
-import { browserBackends, type TestDatabase } from "../support/databases";
-import { startApp, type AppInstance } from "../support/processes";
+import { startBrowserApp, type BrowserApp } from "../support/browser-app";
+import { browserBackends } from "../support/databases";
+import type { AppInstance } from "../support/processes";
 
 const PROMOTER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // #1, the demo promoter
 const FAN_A = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"); // #2, sells
@@ -18,52 +15,23 @@ const FRIEND = getAddress("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"); // #5, 
 const NATIVE = "0x0000000000000000000000000000000000000000";
 
 describe.each(browserBackends())("resale between two fans (database: %s)", (backend, createDatabase) => {
-  let database: TestDatabase;
-  let dataDir: string;
+  let env: BrowserApp;
   let app: AppInstance;
   let browser: Browser;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = await findChromium();
-    dataDir = mkdtempSync(path.join(tmpdir(), "ticketchain-resale-"));
-    database = await createDatabase();
-    app = await startApp(dataDir, { DATABASE_URL: database.databaseUrl ?? "" });
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    env = await startBrowserApp("resale", createDatabase);
+    ({ app, browser, consoleErrors } = env);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await env?.stop();
   });
 
-  async function newPage(account: Address): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
-    await context.addInitScript(injectedWalletScript({ rpcUrl: app.chainUrl, account, chainId: 31337 }));
-    const page = await context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    return page;
-  }
-
-  async function chooseTestWallet(page: Page) {
-    const dialog = page.getByRole("dialog").filter({ has: page.getByRole("button", { name: /Test Wallet/ }) });
-    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
-    await dialog.waitFor({ state: "detached" });
-  }
-
-  async function signIn(page: Page) {
-    await page.goto(`${app.url}/login`);
-    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
-    await dialog.getByRole("button", { name: "Sign message" }).click();
-    await page.waitForURL(/\/tickets$/);
-  }
+  const newPage = (account: Address) => env.newPage({ account });
+  const chooseTestWallet = (page: Page) => env.chooseTestWallet(page);
+  const signIn = (page: Page) => env.signInWithWallet(page);
 
   /** Reloads My tickets until the indexer shows a ticket with this text. */
   async function waitForTicket(page: Page, text: RegExp) {

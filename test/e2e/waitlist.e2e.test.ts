@@ -1,15 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Page } from "playwright-core";
 import { createPublicClient, getAddress, http, type Address } from "viem";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
-import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
-import { injectedWalletScript } from "../support/injected-wallet";
-import { browserBackends, type TestDatabase } from "../support/databases";
-import { startApp, type AppInstance } from "../support/processes";
+import { startBrowserApp, type BrowserApp } from "../support/browser-app";
+import { browserBackends } from "../support/databases";
+import type { AppInstance } from "../support/processes";
 
 const PROMOTER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // #1, the demo promoter
 const FAN_A = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"); // #2, sells to the waitlist
@@ -17,52 +14,22 @@ const FAN_B_EMAIL = "waiter@example.com"; // no wallet: waits, is offered the ti
 const FAN_C = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906"); // #3, waits next and pays with the wallet
 
 describe.each(browserBackends())("face-value waitlist (database: %s)", (backend, createDatabase) => {
-  let database: TestDatabase;
-  let dataDir: string;
+  let env: BrowserApp;
   let app: AppInstance;
-  let browser: Browser;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = await findChromium();
-    dataDir = mkdtempSync(path.join(tmpdir(), "ticketchain-waitlist-"));
-    database = await createDatabase();
-    app = await startApp(dataDir, { DATABASE_URL: database.databaseUrl ?? "" });
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    env = await startBrowserApp("waitlist", createDatabase);
+    ({ app, consoleErrors } = env);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await env?.stop();
   });
 
-  async function newPage(account?: Address): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
-    if (account) await context.addInitScript(injectedWalletScript({ rpcUrl: app.chainUrl, account, chainId: 31337 }));
-    const page = await context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    return page;
-  }
-
-  async function chooseTestWallet(page: Page) {
-    const dialog = page.getByRole("dialog").filter({ has: page.getByRole("button", { name: /Test Wallet/ }) });
-    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
-    await dialog.waitFor({ state: "detached" });
-  }
-
-  async function signInWithWallet(page: Page) {
-    await page.goto(`${app.url}/login`);
-    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
-    await dialog.getByRole("button", { name: "Sign message" }).click();
-    await page.waitForURL(/\/tickets$/);
-  }
+  const newPage = (account?: Address) => env.newPage({ account });
+  const chooseTestWallet = (page: Page) => env.chooseTestWallet(page);
+  const signInWithWallet = (page: Page) => env.signInWithWallet(page);
 
   async function signInByEmail(page: Page, email: string) {
     await page.goto(`${app.url}/login`);

@@ -1,15 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Page } from "playwright-core";
 import { createPublicClient, getAddress, http, type Address } from "viem";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concertTicketAbi, ticketFactoryAbi } from "../../app/contracts/abi";
-import { CHROMIUM_ARGS, findChromium } from "../support/chromium";
-import { injectedWalletScript } from "../support/injected-wallet";
-import { browserBackends, type TestDatabase } from "../support/databases";
-import { startApp, type AppInstance } from "../support/processes";
+import { startBrowserApp, type BrowserApp } from "../support/browser-app";
+import { browserBackends } from "../support/databases";
+import type { AppInstance } from "../support/processes";
 
 /** Hardhat demo account #2: a fan with test ETH. */
 const FAN = getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
@@ -26,38 +23,20 @@ const STATUS_RECORDER = `(() => {
 })();`;
 
 describe.each(browserBackends())("a fan paying with a wallet (database: %s)", (backend, createDatabase) => {
-  let database: TestDatabase;
-  let dataDir: string;
+  let env: BrowserApp;
   let app: AppInstance;
-  let browser: Browser;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = await findChromium();
-    dataDir = mkdtempSync(path.join(tmpdir(), "ticketchain-checkout-"));
-    database = await createDatabase();
-    app = await startApp(dataDir, { DATABASE_URL: database.databaseUrl ?? "" });
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    env = await startBrowserApp("checkout", createDatabase);
+    ({ app, consoleErrors } = env);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await env?.stop();
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
-    await context.addInitScript(injectedWalletScript({ rpcUrl: app.chainUrl, account: FAN, chainId: 31337, knownChains: [31337, 1] }));
-    await context.addInitScript(STATUS_RECORDER);
-    const page = await context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    return page;
-  }
+  const newPage = () => env.newPage({ account: FAN, knownChains: [31337, 1], initScripts: [STATUS_RECORDER] });
 
   async function connectInCheckout(page: Page, tier: string) {
     await page.goto(`${app.url}/events/aurora-nights-demo`);
@@ -118,12 +97,7 @@ describe.each(browserBackends())("a fan paying with a wallet (database: %s)", (b
 
   it("finds the tickets bought with the wallet under My tickets after signing in with that wallet", async () => {
     const page = await newPage();
-    await page.goto(`${app.url}/login`);
-    await page.getByRole("region", { name: "With your wallet" }).getByRole("button", { name: "Connect wallet" }).click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByRole("button", { name: /Test Wallet/ }).click();
-    await dialog.getByRole("button", { name: "Sign message" }).click();
-    await page.waitForURL(/\/tickets$/);
+    await env.signInWithWallet(page);
     const cards = page.getByTestId("ticket");
     await cards.first().waitFor();
     expect(await cards.count()).toBe(2);
