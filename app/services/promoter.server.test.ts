@@ -211,6 +211,7 @@ describe.each(databaseBackends())("promoter tools on %s", (_kind, create) => {
   });
 
   it("publishes only from a receipt that created exactly this draft", async () => {
+    vi.mocked(invalidateEvent).mockClear(); // the same mock served the other database's run
     const user = { id: promoterId, role: "promoter" as const };
     let event = await ownedEvent(handle.db, user, "harbour-lights");
     expect(await settlePublication(handle.db, client, chain.deployment.factory, event)).toEqual({ stage: "draft" });
