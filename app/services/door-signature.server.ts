@@ -20,33 +20,29 @@ interface NativeSecp256k1 {
   ecdsaRecover(signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean, output?: Uint8Array): Uint8Array;
 }
 
-function loadNative(): NativeSecp256k1 | null {
-  try {
-    // `secp256k1/bindings` is the native build only (the package's main entry would fall back to elliptic).
-    return createRequire(import.meta.url)("secp256k1/bindings") as NativeSecp256k1;
-  } catch (error) {
-    console.warn(`door: native secp256k1 unavailable, verifying passes with @noble/curves (slower): ${(error as Error).message.split("\n")[0]}`);
-    return null;
-  }
-}
-
-let native: NativeSecp256k1 | null | undefined; // undefined: not tried yet
-
-type NativeKeccak = (algorithm: "keccak256") => { update(data: Uint8Array): { digest(): Buffer } };
-let nativeKeccak: NativeKeccak | null | undefined;
-
-function keccakBinding(): NativeKeccak | null {
-  if (nativeKeccak === undefined) {
-    try {
-      // `keccak/bindings` is the native build only (the main entry would fall back to JavaScript quietly).
-      nativeKeccak = createRequire(import.meta.url)("keccak/bindings") as NativeKeccak;
-    } catch (error) {
-      console.warn(`door: native keccak unavailable, hashing with viem (slower): ${(error as Error).message.split("\n")[0]}`);
-      nativeKeccak = null;
+/**
+ * A native binding, loaded on first use and kept (null when it cannot load: the JavaScript fallback is
+ * used, and this is said once). `module` names the package's native-only entry (its main entry would
+ * fall back to JavaScript quietly).
+ */
+function nativeBinding<T>(module: string, fallback: string): () => T | null {
+  let loaded: T | null | undefined; // undefined: not tried yet
+  return () => {
+    if (loaded === undefined) {
+      try {
+        loaded = createRequire(import.meta.url)(module) as T;
+      } catch (error) {
+        console.warn(`door: ${module} unavailable, ${fallback} (slower): ${(error as Error).message.split("\n")[0]}`);
+        loaded = null;
+      }
     }
-  }
-  return nativeKeccak;
+    return loaded;
+  };
 }
+
+const binding = nativeBinding<NativeSecp256k1>("secp256k1/bindings", "verifying passes with @noble/curves");
+type NativeKeccak = (algorithm: "keccak256") => { update(data: Uint8Array): { digest(): Buffer } };
+const keccakBinding = nativeBinding<NativeKeccak>("keccak/bindings", "hashing with viem");
 
 /** Which keccak-256 the server's pass check uses in this process. */
 export function keccakBackend(): "native" | "viem" {
@@ -59,11 +55,6 @@ export function keccak256Bytes(bytes: Uint8Array): Uint8Array {
   if (!binding) return keccak256(bytes, "bytes");
   // The binding takes Buffers only: a view of the same memory, no copy.
   return binding("keccak256").update(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).digest();
-}
-
-function binding(): NativeSecp256k1 | null {
-  if (native === undefined) native = loadNative();
-  return native;
 }
 
 /** Which implementation verifies passes in this process. */
