@@ -121,3 +121,79 @@ export async function startProfile(file: string): Promise<{ stop(): Promise<void
     },
   };
 }
+
+export interface OpenLoopRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface OpenLoopResult {
+  sent: number;
+  seconds: number;
+  /** answers per second over the run (first scheduled send to last answer) */
+  rate: number;
+  /** ms from each request's scheduled send time to its whole answer, sorted */
+  latencies: number[];
+  /** answers by status code */
+  statuses: Record<number, number>;
+}
+
+/**
+ * An open-loop load: request i is due at start + i / rate, whether or not earlier ones were answered, over
+ * at most `connections` keep-alive connections (node:http Agent). A request that waits for a free
+ * connection waits on the clock: its latency counts from the time it was due, not from when it went out,
+ * so a slow server cannot hide its queue (no coordinated omission). autocannon's `overallRate` is not
+ * this: it lets each connection send as fast as it can until its per-second quota is used, so its load
+ * comes in bursts at the start of each second.
+ */
+export async function openLoop(options: {
+  url: string;
+  rate: number;
+  count: number;
+  connections: number;
+  request: (i: number) => OpenLoopRequest;
+  onBody?: (status: number, body: string) => void;
+}): Promise<OpenLoopResult> {
+  const http = await import("node:http");
+  const target = new URL(options.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  const latencies: number[] = [];
+  const statuses: Record<number, number> = {};
+  const prepared = Array.from({ length: options.count }, (_, i) => options.request(i));
+  let sent = 0;
+  let answered = 0;
+  const start = performance.now();
+  let last = start;
+  await new Promise<void>((resolve, reject) => {
+    const fire = (i: number, due: number) => {
+      const { path: p, headers, body } = prepared[i]!;
+      const req = http.request(
+        { host: target.hostname, port: target.port, method: "POST", path: p, agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            last = performance.now();
+            latencies.push(last - due);
+            statuses[res.statusCode!] = (statuses[res.statusCode!] ?? 0) + 1;
+            options.onBody?.(res.statusCode!, Buffer.concat(chunks).toString("utf8"));
+            if (++answered === options.count) resolve();
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    };
+    const tick = () => {
+      const due = Math.min(options.count, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
+      while (sent < due) fire(sent, start + (sent * 1000) / options.rate), sent++;
+      if (sent < options.count) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const seconds = (last - start) / 1000;
+  return { sent, seconds, rate: options.count / seconds, latencies, statuses };
+}

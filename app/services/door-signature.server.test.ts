@@ -77,6 +77,13 @@ describe("door pass signatures: hand-made digest + libsecp256k1 agree with viem"
     }
   });
 
+  it("returns each digest in its own memory: the next hash (one sponge per process) does not overwrite it", () => {
+    const a = keccak256Bytes(Uint8Array.of(1));
+    const b = keccak256Bytes(Uint8Array.of(2));
+    expect(toHex(a)).toBe(keccak256(Uint8Array.of(1)));
+    expect(toHex(b)).toBe(keccak256(Uint8Array.of(2)));
+  });
+
   it(`computes viem's EIP-712 digest and accepts ${N} random passes on every path, through the QR text too`, { timeout: 120_000 }, async () => {
     const holders = Array.from({ length: 12 }, () => privateKeyToAccount(generatePrivateKey()));
     for (let i = 0; i < N; i++) {

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import path from "node:path";
 import { keccak256, type Hex } from "viem";
 import { doorPassDigest, isSignedByHolder, recoveryBit, type DoorPass } from "~/lib/door-pass";
 
@@ -8,7 +9,7 @@ import { doorPassDigest, isSignedByHolder, recoveryBit, type DoorPass } from "~/
  * digest is computed by hand (door-pass.ts, precomputed type hash and domain separator); the public key
  * is recovered by libsecp256k1 (Bitcoin Core's C library, the `secp256k1` package's prebuilt N-API
  * binding), then hashed to the address and compared with the pass's holder. The three keccak-256 hashes
- * (struct, digest, address) use the `keccak` package's native binding (XKCP, ~7 µs each against ~25 µs for
+ * (struct, digest, address) use the `keccak` package's native sponge (XKCP, ~2 µs each against ~25 µs for
  * the JavaScript one), with viem's as the fallback.
  *
  * Where the binding cannot load (a platform without a prebuild and no compiler), this falls back to
@@ -22,17 +23,16 @@ interface NativeSecp256k1 {
 
 /**
  * A native binding, loaded on first use and kept (null when it cannot load: the JavaScript fallback is
- * used, and this is said once). `module` names the package's native-only entry (its main entry would
- * fall back to JavaScript quietly).
+ * used, and this is said once).
  */
-function nativeBinding<T>(module: string, fallback: string): () => T | null {
+function nativeBinding<T>(name: string, fallback: string, load: () => T): () => T | null {
   let loaded: T | null | undefined; // undefined: not tried yet
   return () => {
     if (loaded === undefined) {
       try {
-        loaded = createRequire(import.meta.url)(module) as T;
+        loaded = load();
       } catch (error) {
-        console.warn(`door: ${module} unavailable, ${fallback} (slower): ${(error as Error).message.split("\n")[0]}`);
+        console.warn(`door: ${name} unavailable, ${fallback} (slower): ${(error as Error).message.split("\n")[0]}`);
         loaded = null;
       }
     }
@@ -40,21 +40,38 @@ function nativeBinding<T>(module: string, fallback: string): () => T | null {
   };
 }
 
-const binding = nativeBinding<NativeSecp256k1>("secp256k1/bindings", "verifying passes with @noble/curves");
-type NativeKeccak = (algorithm: "keccak256") => { update(data: Uint8Array): { digest(): Buffer } };
-const keccakBinding = nativeBinding<NativeKeccak>("keccak/bindings", "hashing with viem");
+const require = createRequire(import.meta.url);
+// The package's native-only entry (its main entry would fall back to JavaScript quietly).
+const binding = nativeBinding("secp256k1/bindings", "verifying passes with @noble/curves", () => require("secp256k1/bindings") as NativeSecp256k1);
+
+/** The `keccak` package's native sponge (XKCP): `keccak/bindings` wraps it in a stream per hash, ~4x its cost. */
+interface KeccakState {
+  initialize(rate: number, capacity: number): void;
+  absorb(data: Buffer): void;
+  squeeze(length: number): Buffer;
+}
+const keccakState = nativeBinding("keccak", "hashing with viem", () => {
+  // Loaded as keccak/bindings.js loads it: node-gyp-build (keccak's own dependency) finds the prebuild.
+  const packageJson = require.resolve("keccak/package.json");
+  const State = createRequire(packageJson)("node-gyp-build")(path.dirname(packageJson)) as unknown;
+  if (typeof State !== "function") throw new Error("native add-on failed to load");
+  return new (State as new () => KeccakState)();
+});
 
 /** Which keccak-256 the server's pass check uses in this process. */
 export function keccakBackend(): "native" | "viem" {
-  return keccakBinding() ? "native" : "viem";
+  return keccakState() ? "native" : "viem";
 }
 
 /** keccak-256 of `bytes`: native when the `keccak` binding loads, else viem's (JavaScript). */
 export function keccak256Bytes(bytes: Uint8Array): Uint8Array {
-  const binding = keccakBinding();
-  if (!binding) return keccak256(bytes, "bytes");
-  // The binding takes Buffers only: a view of the same memory, no copy.
-  return binding("keccak256").update(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).digest();
+  const state = keccakState();
+  if (!state) return keccak256(bytes, "bytes");
+  // One sponge for the process, reset per hash (the calls are synchronous). Keccak-256: rate 1088 bits,
+  // capacity 512, the original padding (the binding's default). Buffers only: a view, no copy.
+  state.initialize(1088, 512);
+  state.absorb(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return state.squeeze(32);
 }
 
 /** Which implementation verifies passes in this process. */

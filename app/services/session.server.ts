@@ -1,3 +1,4 @@
+import { webcrypto } from "node:crypto";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { redirect } from "@remix-run/node";
@@ -87,6 +88,21 @@ export function sessionTokenFromCookie(header: string | null | undefined): strin
   return null;
 }
 
+/**
+ * The session secret as an HMAC-SHA-256 CryptoKey, imported once per secret: given the raw bytes, jose
+ * imports a key on every sign and verify, which cost more than the HMAC itself.
+ */
+const sessionKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+function sessionKey(): Promise<CryptoKey> {
+  const secret = secrets().sessionSecret;
+  let key = sessionKeys.get(secret);
+  if (!key) {
+    key = webcrypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    sessionKeys.set(secret, key);
+  }
+  return key;
+}
+
 /** Signs a session JWT; `issuedAtSec` is for tests of rotation and expiry. */
 export async function signSessionToken(sessionId: string, userId: string, issuedAtSec = Math.floor(Date.now() / 1000)): Promise<string> {
   return new SignJWT({ sid: sessionId })
@@ -96,7 +112,7 @@ export async function signSessionToken(sessionId: string, userId: string, issued
     .setAudience(AUDIENCE)
     .setIssuedAt(issuedAtSec)
     .setExpirationTime(issuedAtSec + TOKEN_TTL_SEC)
-    .sign(secrets().sessionSecret);
+    .sign(await sessionKey());
 }
 
 /**
@@ -107,7 +123,7 @@ async function readToken(token: string): Promise<{ sid: string; sub: string; iat
   let payload: JWTPayload;
   let expired = false;
   try {
-    ({ payload } = await jwtVerify(token, secrets().sessionSecret, { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE }));
+    ({ payload } = await jwtVerify(token, await sessionKey(), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE }));
   } catch (error) {
     // jose checks the signature, then iss/aud, then exp: an expired token here is authentic.
     if (!(error instanceof joseErrors.JWTExpired)) return null;
@@ -118,7 +134,23 @@ async function readToken(token: string): Promise<{ sid: string; sub: string; iat
   return parsed.success ? { ...parsed.data, expired } : null;
 }
 
-const userColumns = {
+/**
+ * For a hot path that caches its own checks (the door's scan route, app/services/door-http.server.ts):
+ * the session and user ids of a token that verifies and needs no rotation yet; null otherwise, and the
+ * caller then asks the usual way (`getUser` and friends, which rotate or refuse).
+ */
+export async function freshSessionClaims(token: string): Promise<{ sid: string; sub: string } | null> {
+  const claims = await readToken(token);
+  if (!claims || claims.expired || Math.floor(Date.now() / 1000) - claims.iat >= ROTATE_AFTER_SEC) return null;
+  return { sid: claims.sid, sub: claims.sub };
+}
+
+/** A valid session row: not revoked, not expired (the condition `getUser` applies). */
+export function liveSession(sid: string, sub: string) {
+  return and(eq(sessions.id, sid), eq(sessions.userId, sub), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
+}
+
+export const userColumns = {
   id: users.id,
   email: users.email,
   displayName: users.displayName,
@@ -139,7 +171,7 @@ async function resolve(request: Request): Promise<Resolved> {
     .select(userColumns)
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)));
+    .where(liveSession(claims.sid, claims.sub));
   if (!row) return { user: null, sessionId: null, setCookie: clear };
   const ageSec = Math.floor(Date.now() / 1000) - claims.iat;
   if (!claims.expired && ageSec < ROTATE_AFTER_SEC) return { user: row, sessionId: claims.sid, setCookie: null };
