@@ -40,9 +40,9 @@ function nativeBinding<T>(name: string, fallback: string, load: () => T): () => 
   };
 }
 
-const require = createRequire(import.meta.url);
+const requireModule = createRequire(import.meta.url);
 // The package's native-only entry (its main entry would fall back to JavaScript quietly).
-const binding = nativeBinding("secp256k1/bindings", "verifying passes with @noble/curves", () => require("secp256k1/bindings") as NativeSecp256k1);
+const binding = nativeBinding("secp256k1/bindings", "verifying passes with @noble/curves", () => requireModule("secp256k1/bindings") as NativeSecp256k1);
 
 /** The `keccak` package's native sponge (XKCP): `keccak/bindings` wraps it in a stream per hash, ~4x its cost. */
 interface KeccakState {
@@ -52,7 +52,7 @@ interface KeccakState {
 }
 const keccakState = nativeBinding("keccak", "hashing with viem", () => {
   // Loaded as keccak/bindings.js loads it: node-gyp-build (keccak's own dependency) finds the prebuild.
-  const packageJson = require.resolve("keccak/package.json");
+  const packageJson = requireModule.resolve("keccak/package.json");
   const State = createRequire(packageJson)("node-gyp-build")(path.dirname(packageJson)) as unknown;
   if (typeof State !== "function") throw new Error("native add-on failed to load");
   return new (State as new () => KeccakState)();
