@@ -58,7 +58,9 @@ async function sendResponse(res: ServerResponse, response: Response) {
 
 /**
  * The body as a string, at most MAX_VERIFY_BODY bytes; null when it is larger; undefined when the client
- * went away before sending all of it (nothing to answer).
+ * went away before sending all of it (nothing to answer). A larger body is read to its end and dropped
+ * before the answer, as Express's finalhandler does: a client still sending when the connection closes
+ * sees a broken pipe, not the 413.
  */
 function readBody(req: IncomingMessage): Promise<string | null | undefined> {
   return new Promise((resolve) => {
@@ -69,16 +71,14 @@ function readBody(req: IncomingMessage): Promise<string | null | undefined> {
       if (!settled) (settled = true), resolve(value);
     };
     req.on("data", (chunk: Buffer) => {
-      if (settled) return;
       size += chunk.length;
-      if (size > MAX_VERIFY_BODY) {
-        chunks.length = 0;
-        settle(null);
-        return;
-      }
-      chunks.push(chunk);
+      if (size > MAX_VERIFY_BODY) chunks.length = 0;
+      else chunks.push(chunk);
     });
-    req.on("end", () => settle(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => {
+      if (size > MAX_VERIFY_BODY) return settle(null);
+      settle(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    });
     req.on("close", () => settle(undefined));
     req.on("error", () => settle(undefined));
   });
@@ -135,7 +135,7 @@ export function doorFastPath(options: DoorFastPathOptions) {
     const text = await readBody(req);
     if (text === undefined) return; // the client hung up mid-body
     if (text === null) {
-      // Stop reading an oversized body: answer, then close the connection.
+      // An oversized body (read and dropped): answer, then close the connection.
       return send(res, 413, { error: `A pass request is at most ${MAX_VERIFY_BODY} bytes.` }, { Connection: "close" });
     }
     let result: ScanAnswer | Response;

@@ -271,6 +271,27 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
 
     const huge = JSON.stringify({ pass: "x".repeat(MAX_VERIFY_BODY) });
     expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: huge })).toMatchObject({ status: 413, body: { error: expect.stringMatching(/at most/) } });
+    // An oversized body is read to its end before the 413 (as Express's finalhandler does): a connection
+    // closed under a client still uploading gives it a broken pipe, not the answer (the bad-input sweep's
+    // 5 MB body hit that). Half a 64 KiB body: no answer yet; the rest: 413, then the connection closes.
+    const early = await new Promise<{ before: string; after: string }>((resolve, reject) => {
+      let received = "";
+      const socket = connect(Number(own.port), own.hostname, () => {
+        socket.write(`POST /door/${slug}/verify HTTP/1.1\r\nHost: ${own.host}\r\nCookie: ${staffCookie}\r\nContent-Type: application/json\r\nContent-Length: 65536\r\n\r\n`);
+        socket.write("x".repeat(32768));
+        setTimeout(() => {
+          const before = received;
+          socket.write("x".repeat(32768));
+          socket.on("close", () => resolve({ before, after: received }));
+        }, 300);
+      });
+      socket.on("data", (d: Buffer) => (received += d.toString()));
+      socket.on("error", reject);
+    });
+    expect(early.before).toBe("");
+    expect(early.after).toMatch(/^HTTP\/1\.1 413 /);
+    const fiveMegabytes = JSON.stringify({ pass: "x".repeat(5 * 1024 * 1024) });
+    expect(await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body: fiveMegabytes })).toMatchObject({ status: 413 });
 
     // The database down: 503 + Retry-After (as the Express path answers), not 500.
     const down = doorFastPath({
