@@ -44,11 +44,11 @@ const WARM = Number(flag("warm") ?? 3000);
 const { DOOR_LIMITS } = await import("../app/services/door-http.server");
 const USER_LIMIT = DOOR_LIMITS.scanUser.points;
 const IP_LIMIT = DOOR_LIMITS.scanIp.points;
-/** Enough stewards and gate addresses that none reaches its velocity limit (the alone run uses the stewards too). */
 /** Distinct passes for the closed-loop runs: a quarter more than are sent (see perConnection). */
 const POOL = Math.ceil(SCANS * 1.25);
 const WARM_POOL = Math.ceil(WARM * 1.25);
 const OVER_HTTP = WARM_POOL + POOL + RATE;
+/** Enough stewards and gate addresses that none reaches its velocity limit (the alone run uses the stewards too). */
 const STEWARDS = Math.max(64, Math.ceil((OVER_HTTP + ALONE) / (USER_LIMIT * 0.8)));
 const GATES = Math.max(16, Math.ceil(OVER_HTTP / (IP_LIMIT * 0.8)));
 const ALONE_PER_ADDRESS = 500;
@@ -250,6 +250,12 @@ if (hasFlag("serve")) {
     const key = answerKey(body);
     results[key] = (results[key] ?? 0) + 1;
   };
+  /** The answers tallied since the last call, and a fresh tally. */
+  const takeResults = () => {
+    const taken = { ...results };
+    for (const key of Object.keys(results)) delete results[key];
+    return taken;
+  };
   const run = (url: string, amount: number, lists: object[][]) => {
     let next = 0;
     return autocannon({
@@ -267,14 +273,13 @@ if (hasFlag("serve")) {
   const mainLists = perConnection(setup.passes, WARM_POOL);
   console.error(`[door] warming up: ${WARM} scans…`);
   await run(target, WARM, warmLists);
-  const warmed = { ...results };
-  for (const key of Object.keys(results)) delete results[key];
+  const warmed = takeResults();
   console.error(`[door] ${SCANS} scans through the verify route…`);
   const cpuBefore = cpuSeconds(setup.pid);
   const app = await run(target, SCANS, mainLists);
   const cpuAfter = cpuSeconds(setup.pid);
   await (await fetch(`${setup.url}/__profiled`)).text();
-  const admitted = { ...results };
+  const admitted = takeResults();
   const non2xx = app.non2xx;
 
   // Bare node:http with the same bytes as an admission, warmed up the same way.
@@ -295,7 +300,7 @@ if (hasFlag("serve")) {
   // Paced: the goal's rate offered on the clock whatever the answers' speed (open loop), for the latency a
   // door at that rate sees (the closed-loop run above measures capacity; its latency is its own queue).
   console.error(`[door] ${RATE} scans paced at ${PACE} / s (open loop)…`);
-  for (const key of Object.keys(results)) delete results[key];
+  takeResults(); // the bare server's answers
   const pacedServerMs: number[] = [];
   const pacedCpuBefore = cpuSeconds(setup.pid);
   const paced = await openLoop({
@@ -303,11 +308,8 @@ if (hasFlag("serve")) {
     rate: PACE,
     count: RATE,
     connections: PACED_CONNECTIONS,
-    request: (n) => {
-      const { path: p, headers, body } = scanRequest(setup.pacedPasses[n]!, WARM_POOL + POOL + n);
-      return { path: p, headers, body };
-    },
-    onBody: (_, body) => {
+    request: (n) => scanRequest(setup.pacedPasses[n]!, WARM_POOL + POOL + n),
+    onBody: (body) => {
       tally(body);
       // The route's own time for the scan (verifyScan's elapsedMs: steward check to answer, database wait included).
       const elapsed = /"elapsedMs":(\d+)/.exec(body);
@@ -315,7 +317,7 @@ if (hasFlag("serve")) {
     },
   });
   const pacedCpuAfter = cpuSeconds(setup.pid);
-  const pacedAnswers = { ...results };
+  const pacedAnswers = takeResults();
   pacedServerMs.sort((a, b) => a - b);
 
   // The route alone in its process, one scan at a time.

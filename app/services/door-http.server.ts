@@ -1,10 +1,10 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../../db/client.server";
 import { events, eventStaff, sessions, users } from "../../db/schema";
-import { doorEventBySlug, scanPass, type DoorEvent } from "./door.server";
+import { doorEventBySlug, doorEventColumns, scanPass, type DoorEvent } from "./door.server";
 import { clientIp, hit, tooManyRequests, waitMessage } from "./rate-limits.server";
-import { freshSessionClaims, liveSession, requireScanner, sessionToken, userColumns, type SessionUser } from "./session.server";
+import { freshSessionClaims, isPromoterOrAdmin, liveSession, requireScanner, sessionToken, userColumns, type SessionUser } from "./session.server";
 
 /** Velocity limits of the door (Redis-backed when REDIS_URL is set, so every app server counts together). */
 export const DOOR_LIMITS = {
@@ -64,7 +64,7 @@ async function doorStaffOf(token: string, slug: string): Promise<{ user: Session
   const [row] = await db
     .select({
       user: userColumns,
-      event: { id: events.id, slug: events.slug, name: events.name, chainId: events.chainId, contractAddress: events.contractAddress, onChainId: events.onChainId, status: events.status },
+      event: doorEventColumns,
       promoterId: events.promoterId,
       staff: sql<boolean>`exists (select 1 from ${eventStaff} where ${eventStaff.eventId} = ${events.id} and ${eventStaff.userId} = ${users.id})`,
     })
@@ -74,7 +74,7 @@ async function doorStaffOf(token: string, slug: string): Promise<{ user: Session
     .where(liveSession(claims.sid, claims.sub));
   if (!row) return null;
   const { user, event } = row;
-  return user.role === "admin" || row.promoterId === user.id || row.staff ? { user, event } : null;
+  return isPromoterOrAdmin(user, row.promoterId) || row.staff ? { user, event } : null;
 }
 
 /**

@@ -56,17 +56,20 @@ export interface ScanInput {
   scanId?: string;
 }
 
+/** The `events` columns of a DoorEvent, for every query that loads one. */
+export const doorEventColumns = {
+  id: events.id,
+  slug: events.slug,
+  name: events.name,
+  chainId: events.chainId,
+  contractAddress: events.contractAddress,
+  onChainId: events.onChainId,
+  status: events.status,
+};
+
 export async function doorEventBySlug(db: Db, slug: string): Promise<DoorEvent | null> {
   const [row] = await db
-    .select({
-      id: events.id,
-      slug: events.slug,
-      name: events.name,
-      chainId: events.chainId,
-      contractAddress: events.contractAddress,
-      onChainId: events.onChainId,
-      status: events.status,
-    })
+    .select(doorEventColumns)
     .from(events)
     .where(eq(events.slug, slug));
   return row ?? null;

@@ -141,8 +141,13 @@ async function readToken(token: string): Promise<{ sid: string; sub: string; iat
  */
 export async function freshSessionClaims(token: string): Promise<{ sid: string; sub: string } | null> {
   const claims = await readToken(token);
-  if (!claims || claims.expired || Math.floor(Date.now() / 1000) - claims.iat >= ROTATE_AFTER_SEC) return null;
+  if (!claims || rotationDue(claims)) return null;
   return { sid: claims.sid, sub: claims.sub };
+}
+
+/** A verified token that `getUser` renews: past its expiry, or older than ROTATE_AFTER_SEC. */
+function rotationDue(claims: { iat: number; expired: boolean }): boolean {
+  return claims.expired || Math.floor(Date.now() / 1000) - claims.iat >= ROTATE_AFTER_SEC;
 }
 
 /** A valid session row: not revoked, not expired (the condition `getUser` applies). */
@@ -173,8 +178,7 @@ async function resolve(request: Request): Promise<Resolved> {
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(liveSession(claims.sid, claims.sub));
   if (!row) return { user: null, sessionId: null, setCookie: clear };
-  const ageSec = Math.floor(Date.now() / 1000) - claims.iat;
-  if (!claims.expired && ageSec < ROTATE_AFTER_SEC) return { user: row, sessionId: claims.sid, setCookie: null };
+  if (!rotationDue(claims)) return { user: row, sessionId: claims.sid, setCookie: null };
   // Rotate: slide the row's expiry (only while it is still valid) and issue a fresh JWT.
   const slid = await db
     .update(sessions)
@@ -268,6 +272,11 @@ export async function requireRole(request: Request, role: Role): Promise<Session
 
 const uuid = z.string().uuid();
 
+/** The event's promoter (events.promoter_id) or an admin: may do everything its door staff may. */
+export function isPromoterOrAdmin(user: SessionUser, promoterId: string): boolean {
+  return user.role === "admin" || promoterId === user.id;
+}
+
 async function eventPromoter(db: Db, eventId: string): Promise<string> {
   const [event] = uuid.safeParse(eventId).success
     ? await db.select({ promoterId: events.promoterId }).from(events).where(eq(events.id, eventId))
@@ -280,7 +289,7 @@ async function eventPromoter(db: Db, eventId: string): Promise<string> {
 export async function requirePromoter(request: Request, eventId: string): Promise<SessionUser> {
   const user = await requireUser(request);
   const promoterId = await eventPromoter(await getDb(), eventId);
-  if (user.role === "admin" || promoterId === user.id) return user;
+  if (isPromoterOrAdmin(user, promoterId)) return user;
   throw jsonError(403, "Only this event's promoter can do that.");
 }
 
@@ -289,7 +298,7 @@ export async function requireScanner(request: Request, eventId: string): Promise
   const user = await requireUser(request);
   const db = await getDb();
   const promoterId = await eventPromoter(db, eventId);
-  if (user.role === "admin" || promoterId === user.id) return user;
+  if (isPromoterOrAdmin(user, promoterId)) return user;
   const [staff] = await db
     .select({ userId: eventStaff.userId })
     .from(eventStaff)
