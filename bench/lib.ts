@@ -150,15 +150,24 @@ export async function openLoop(options: {
   connections: number;
   request: (i: number) => OpenLoopRequest;
   onBody?: (body: string) => void;
+  /**
+   * Requests sent first, on the same clock and connections, and not measured (neither latency nor rate nor
+   * onBody): a server that has been up at this rate has its connections open and its caches full.
+   */
+  warm?: { count: number; request: (i: number) => OpenLoopRequest };
 }): Promise<OpenLoopResult> {
   const http = await import("node:http");
   const target = new URL(options.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
   const latencies: number[] = [];
-  const prepared = Array.from({ length: options.count }, (_, i) => options.request(i));
+  const warm = options.warm?.count ?? 0;
+  const total = warm + options.count;
+  const prepared = Array.from({ length: total }, (_, i) => (i < warm ? options.warm!.request(i) : options.request(i - warm)));
   let sent = 0;
   let answered = 0;
   const start = performance.now();
+  /** when the first measured request was due */
+  const measuredFrom = start + (warm * 1000) / options.rate;
   let last = start;
   await new Promise<void>((resolve, reject) => {
     const fire = (i: number, due: number) => {
@@ -169,10 +178,12 @@ export async function openLoop(options: {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
-            last = performance.now();
-            latencies.push(last - due);
-            options.onBody?.(Buffer.concat(chunks).toString("utf8"));
-            if (++answered === options.count) resolve();
+            if (i >= warm) {
+              last = performance.now();
+              latencies.push(last - due);
+              options.onBody?.(Buffer.concat(chunks).toString("utf8"));
+            }
+            if (++answered === total) resolve();
           });
         },
       );
@@ -180,13 +191,13 @@ export async function openLoop(options: {
       req.end(body);
     };
     const tick = () => {
-      const due = Math.min(options.count, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
+      const due = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
       while (sent < due) fire(sent, start + (sent * 1000) / options.rate), sent++;
-      if (sent < options.count) setTimeout(tick, 1);
+      if (sent < total) setTimeout(tick, 1);
     };
     tick();
   });
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { rate: options.count / ((last - start) / 1000), latencies };
+  return { rate: options.count / ((last - measuredFrom) / 1000), latencies };
 }

@@ -17,10 +17,13 @@ export const DOOR_LIMITS = {
 };
 
 /**
- * How long the scan route (requireDoorScan) reuses a steward's successful door check (session row, role
- * or event staff, the event row) for the same session cookie and event. A scan then costs no database
- * read before the check-in statement. The price: signing a steward out, removing them from the staff or
- * cancelling the event takes up to this long to reach the door (docs/decisions/011-door-check-in.md).
+ * How long the scan route (requireDoorScan) may answer from a steward's last successful door check
+ * (session row, role or event staff, the event row) for the same session cookie and event. A scan then
+ * costs no database read before the check-in statement. From the middle of that time on, a scan that
+ * uses the check also starts a new one in the background (refresh ahead), so a steward who keeps scanning
+ * never waits for it and the checks of stewards who started together (doors open) do not all lapse in the
+ * same instant. The price: signing a steward out, removing them from the staff or cancelling the event
+ * takes up to this long to reach the door (docs/decisions/011-door-check-in.md).
  */
 export const DOOR_AUTH_TTL_MS = 5_000;
 const DOOR_AUTH_ENTRIES = 10_000;
@@ -28,20 +31,32 @@ const DOOR_AUTH_ENTRIES = 10_000;
 interface DoorAuth {
   user: SessionUser;
   event: DoorEvent;
+  /** the check's time + DOOR_AUTH_TTL_MS: not used after this */
   until: number;
+  /** from here (at random between half and three quarters of the TTL) a scan starts the next check */
+  refreshAt: number;
+  /** the background check under way, if any */
+  refreshing: Promise<void> | null;
 }
 
 const AUTH_KEY = Symbol.for("ticketchain.doorAuth");
-type GlobalWithDoorAuth = typeof globalThis & { [AUTH_KEY]?: Map<string, DoorAuth> };
+type DoorAuthState = { entries: Map<string, DoorAuth>; checking: Map<string, Promise<{ user: SessionUser; event: DoorEvent } | null>> };
+type GlobalWithDoorAuth = typeof globalThis & { [AUTH_KEY]?: DoorAuthState };
 
-function authCache(): Map<string, DoorAuth> {
+function authState(): DoorAuthState {
   const g = globalThis as GlobalWithDoorAuth;
-  return (g[AUTH_KEY] ??= new Map());
+  return (g[AUTH_KEY] ??= { entries: new Map(), checking: new Map() });
 }
 
 /** Tests: forget the cached door checks. */
 export function resetDoorAuth() {
-  authCache().clear();
+  authState().entries.clear();
+  authState().checking.clear();
+}
+
+/** Tests: wait for the background checks under way. */
+export async function settleDoorAuth(): Promise<void> {
+  await Promise.all([...authState().entries.values()].map((entry) => entry.refreshing));
 }
 
 /** The event named by the URL and its signed-in door staff; throws 404 / 401 / 403 Responses. */
@@ -53,9 +68,9 @@ export async function requireDoor(request: Request, slug: string | undefined): P
 }
 
 /**
- * `requireDoor` in one statement, for a cache miss of the scan route: session, user, event and staff
- * together (requireDoor asks four times). Only says yes: null for anything else (no such event, no valid
- * session, a token due for rotation, not door staff), and the caller asks requireDoor for the exact answer.
+ * `requireDoor` in one statement, for the scan route's checks: session, user, event and staff together
+ * (requireDoor asks four times). Only says yes: null for anything else (no such event, no valid session, a
+ * token due for rotation, not door staff), and the caller asks requireDoor for the exact answer.
  */
 async function doorStaffOf(token: string, slug: string): Promise<{ user: SessionUser; event: DoorEvent } | null> {
   const claims = await freshSessionClaims(token);
@@ -79,30 +94,65 @@ async function doorStaffOf(token: string, slug: string): Promise<{ user: Session
 
 /**
  * `requireDoor` for the scan route: a success is reused for DOOR_AUTH_TTL_MS for the same session cookie
- * and event. Refusals are not kept (a steward added to the staff gets in at once).
+ * and event, and renewed in the background while the steward scans. Refusals are not kept (a steward added
+ * to the staff gets in at once).
  */
 export async function requireDoorScan(request: Request, slug: string | undefined): Promise<{ user: SessionUser; event: DoorEvent }> {
   return requireDoorScanFor(sessionToken(request), slug, () => request);
 }
 
+function remember(key: string, door: { user: SessionUser; event: DoorEvent }) {
+  const { entries } = authState();
+  const now = Date.now();
+  if (entries.size >= DOOR_AUTH_ENTRIES && !entries.has(key)) {
+    for (const [k, v] of entries) if (v.until <= now) entries.delete(k);
+    if (entries.size >= DOOR_AUTH_ENTRIES) entries.clear();
+  }
+  const refreshAt = now + DOOR_AUTH_TTL_MS / 2 + Math.floor(Math.random() * (DOOR_AUTH_TTL_MS / 4));
+  entries.set(key, { user: door.user, event: door.event, until: now + DOOR_AUTH_TTL_MS, refreshAt, refreshing: null });
+}
+
+/**
+ * The background check of a cached entry: a yes renews it, anything else drops it (the next scan then
+ * asks in the foreground and gets the exact refusal). A failure (database unreachable) keeps the entry
+ * until its time is up, and the next scan after refreshAt tries again.
+ */
+function refresh(key: string, entry: DoorAuth, token: string, slug: string) {
+  entry.refreshing = doorStaffOf(token, slug).then(
+    (door) => {
+      const { entries } = authState();
+      if (entries.get(key) !== entry) return;
+      if (door) remember(key, door);
+      else entries.delete(key);
+    },
+    () => {
+      entry.refreshing = null;
+    },
+  );
+}
+
 /** `requireDoorScan` by session token; `request` is built only when the cached check cannot answer. */
 async function requireDoorScanFor(token: string | null, slug: string | undefined, request: () => Request): Promise<{ user: SessionUser; event: DoorEvent }> {
-  const key = token && slug ? `${slug}\n${token}` : null;
-  const cache = authCache();
+  if (!token || !slug) return requireDoor(request(), slug);
+  const key = `${slug}\n${token}`;
+  const { entries, checking } = authState();
   const now = Date.now();
-  const cached = key ? cache.get(key) : undefined;
-  if (cached && cached.until > now) return { user: cached.user, event: cached.event };
-  const { user, event } = (token && slug ? await doorStaffOf(token, slug) : null) ?? (await requireDoor(request(), slug));
-  if (key) {
-    if (cache.size >= DOOR_AUTH_ENTRIES) {
-      for (const [k, v] of cache) if (v.until <= now) cache.delete(k);
-      if (cache.size >= DOOR_AUTH_ENTRIES) cache.clear();
-    }
-    // Up to a quarter shorter at random: stewards who start together (doors open) do not all lapse, and
-    // come back to the database, in the same instant every DOOR_AUTH_TTL_MS.
-    cache.set(key, { user, event, until: now + DOOR_AUTH_TTL_MS - Math.floor(Math.random() * (DOOR_AUTH_TTL_MS / 4)) });
+  const cached = entries.get(key);
+  if (cached && cached.until > now) {
+    if (now >= cached.refreshAt && !cached.refreshing) refresh(key, cached, token, slug);
+    return { user: cached.user, event: cached.event };
   }
-  return { user, event };
+  // One check per steward at a time: the scans that arrive meanwhile wait for the same answer.
+  let pending = checking.get(key);
+  if (!pending) {
+    const check = doorStaffOf(token, slug).finally(() => {
+      if (checking.get(key) === check) checking.delete(key);
+    });
+    checking.set(key, (pending = check));
+  }
+  const door = (await pending) ?? (await requireDoor(request(), slug));
+  remember(key, door);
+  return door;
 }
 
 /** Null when the steward may scan; otherwise a 429 JSON Response with the wait. */

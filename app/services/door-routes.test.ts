@@ -11,7 +11,7 @@ import { decodeDoorPass, isSignedByHolder, passWindow } from "~/lib/door-pass";
 import { parseEnv } from "~/env.server";
 import { setSecrets } from "~/services/secrets.server";
 import { createSession, destroySession, SESSION_COOKIE, signSessionToken } from "~/services/session.server";
-import { DOOR_AUTH_TTL_MS, resetDoorAuth } from "~/services/door-http.server";
+import { DOOR_AUTH_TTL_MS, resetDoorAuth, settleDoorAuth } from "~/services/door-http.server";
 import { resetLimiters } from "~/services/rate-limits.server";
 import { ensureBuyer } from "~/services/wallets.server";
 import { action as verifyAction } from "~/routes/door.$eventSlug.verify";
@@ -185,6 +185,39 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     const now = Date.now();
     const clock = vi.spyOn(Date, "now").mockReturnValue(now + DOOR_AUTH_TTL_MS + 1);
     try {
+      expect(await verify()).toMatchObject({ status: 401, body: { error: "Sign in first." } });
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it("renews a scanning steward's door check in the background: no scan waits for it, and a signed-out steward is refused after the renewal", async () => {
+    resetLimiters();
+    resetDoorAuth();
+    const tag = randomBytes(3).toString("hex");
+    const [steward] = await handle.db.insert(users).values({ displayName: "Busy steward", role: "scanner", email: `busy-${tag}@example.com` }).returning({ id: users.id });
+    const [event] = await handle.db.select({ id: events.id }).from(events).where(eq(events.slug, slug));
+    await handle.db.insert(eventStaff).values({ eventId: event!.id, userId: steward!.id });
+    const cookie = await cookieOf(steward!.id);
+    const verify = () => verifyCall(`/door/${slug}/verify`, { method: "POST", cookie, body: JSON.stringify({ pass: "hello" }) });
+    const admittedToScan = { status: 200, body: { ok: false, reason: "Not a TicketChain pass" } };
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now);
+    try {
+      expect(await verify()).toMatchObject(admittedToScan);
+      // Three quarters of the way: the check is renewed in the background while the scan is answered.
+      clock.mockReturnValue(now + (DOOR_AUTH_TTL_MS * 3) / 4);
+      expect(await verify()).toMatchObject(admittedToScan);
+      await settleDoorAuth();
+      // Renewed: good for a whole TTL from the renewal, beyond the first check's lapse.
+      clock.mockReturnValue(now + DOOR_AUTH_TTL_MS + 1);
+      expect(await verify()).toMatchObject(admittedToScan);
+      await settleDoorAuth();
+      // Signed out: the next renewal finds no session and drops the check; the scan after it is refused.
+      await destroySession(new Request("http://localhost:3000/door", { headers: { cookie } }));
+      clock.mockReturnValue(now + (DOOR_AUTH_TTL_MS * 3) / 2 + 1);
+      expect(await verify()).toMatchObject(admittedToScan);
+      await settleDoorAuth();
       expect(await verify()).toMatchObject({ status: 401, body: { error: "Sign in first." } });
     } finally {
       clock.mockRestore();
