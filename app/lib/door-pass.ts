@@ -104,16 +104,30 @@ const NAME_HASH = keccak(stringToBytes(DOOR_PASS_DOMAIN.name));
 const VERSION_HASH = keccak(stringToBytes(DOOR_PASS_DOMAIN.version));
 const domainSeparators = new Map<number, Uint8Array>();
 
-function writeUint256(out: Uint8Array, offset: number, value: bigint) {
-  for (let i = 31; i >= 0; i--) {
-    out[offset + i] = Number(value & 0xffn);
-    value >>= 8n;
-  }
+/** Hex digit values by character code (-1: not a hex digit). */
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_DIGIT["0123456789abcdef".charCodeAt(i)] = i;
+  HEX_DIGIT["0123456789ABCDEF".charCodeAt(i)] = i;
 }
 
+/** The bytes of `hex` (hex digits only, the caller checked them) right-aligned in out[offset, offset + size). */
+function writeHex(out: Uint8Array, offset: number, size: number, hex: string, from = 0) {
+  out.fill(0, offset, offset + size);
+  let at = offset + size - 1;
+  let i = hex.length;
+  for (; i - 2 >= from; i -= 2, at--) out[at] = (HEX_DIGIT[hex.charCodeAt(i - 2)]! << 4) | HEX_DIGIT[hex.charCodeAt(i - 1)]!;
+  if (i - 1 >= from) out[at] = HEX_DIGIT[hex.charCodeAt(i - 1)]!; // an odd number of digits: the first stands alone
+}
+
+/** A uint256 word (the caller checked 0 ≤ value < 2^256): its hex digits from the engine, then bytes. */
+function writeUint256(out: Uint8Array, offset: number, value: bigint) {
+  writeHex(out, offset, 32, value.toString(16));
+}
+
+/** An address word: 12 zero bytes, then the 20 address bytes (the caller checked the 40 hex digits). */
 function writeAddress(out: Uint8Array, offset: number, address: string) {
-  // 12 zero bytes, then the 20 address bytes (the caller checked the 40 hex digits)
-  for (let i = 0; i < 20; i++) out[offset + 12 + i] = parseInt(address.slice(2 + 2 * i, 4 + 2 * i), 16);
+  writeHex(out, offset, 32, address, 2);
 }
 
 /** keccak256(abi.encode(EIP712Domain typehash, name, version, chainId)), once per chain. */

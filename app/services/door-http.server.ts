@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { getDb } from "../../db/client.server";
+import { getDb, type Db } from "../../db/client.server";
 import { events, eventStaff, sessions, users } from "../../db/schema";
 import { doorEventBySlug, doorEventColumns, scanPass, type DoorEvent } from "./door.server";
 import { clientIp, hit, tooManyRequests, waitMessage } from "./rate-limits.server";
@@ -75,8 +75,20 @@ export async function requireDoor(request: Request, slug: string | undefined): P
 async function doorStaffOf(token: string, slug: string): Promise<{ user: SessionUser; event: DoorEvent } | null> {
   const claims = await freshSessionClaims(token);
   if (!claims) return null;
-  const db = await getDb();
-  const [row] = await db
+  const [row] = await doorStaffQuery(await getDb()).execute({ sid: claims.sid, sub: claims.sub, slug });
+  if (!row) return null;
+  const { user, event } = row;
+  return isPromoterOrAdmin(user, row.promoterId) || row.staff ? { user, event } : null;
+}
+
+/**
+ * doorStaffOf's statement, built once per database: no query building per check. Built with drizzle's
+ * unnamed `_prepare` (what `.execute()` itself calls), not `.prepare(name)`: a named query is always a
+ * server-side prepared statement, an unnamed one follows DATABASE_PREPARE like every other query
+ * (db/client.server.ts), so a pooler that cannot keep prepared statements still works.
+ */
+function buildDoorStaffQuery(db: Db) {
+  const query = db
     .select({
       user: userColumns,
       event: doorEventColumns,
@@ -85,11 +97,15 @@ async function doorStaffOf(token: string, slug: string): Promise<{ user: Session
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .innerJoin(events, eq(events.slug, slug))
-    .where(liveSession(claims.sid, claims.sub));
-  if (!row) return null;
-  const { user, event } = row;
-  return isPromoterOrAdmin(user, row.promoterId) || row.staff ? { user, event } : null;
+    .innerJoin(events, eq(events.slug, sql.placeholder("slug")))
+    .where(liveSession(sql.placeholder("sid"), sql.placeholder("sub")));
+  return (query as unknown as { _prepare(): ReturnType<typeof query.prepare> })._prepare();
+}
+const doorStaffQueries = new WeakMap<Db, ReturnType<typeof buildDoorStaffQuery>>();
+function doorStaffQuery(db: Db) {
+  let query = doorStaffQueries.get(db);
+  if (!query) doorStaffQueries.set(db, (query = buildDoorStaffQuery(db)));
+  return query;
 }
 
 /**
@@ -131,17 +147,25 @@ function refresh(key: string, entry: DoorAuth, token: string, slug: string) {
   );
 }
 
+/** The cached door check for this token and event, if it is still good (and its renewal started when due); no promise. */
+function cachedDoorScan(token: string | null, slug: string | undefined): DoorAuth | null {
+  if (!token || !slug) return null;
+  const key = `${slug}\n${token}`;
+  const cached = authState().entries.get(key);
+  if (!cached) return null;
+  const now = Date.now();
+  if (cached.until <= now) return null;
+  if (now >= cached.refreshAt && !cached.refreshing) refresh(key, cached, token, slug);
+  return cached;
+}
+
 /** `requireDoorScan` by session token; `request` is built only when the cached check cannot answer. */
 async function requireDoorScanFor(token: string | null, slug: string | undefined, request: () => Request): Promise<{ user: SessionUser; event: DoorEvent }> {
+  const cached = cachedDoorScan(token, slug);
+  if (cached) return { user: cached.user, event: cached.event };
   if (!token || !slug) return requireDoor(request(), slug);
   const key = `${slug}\n${token}`;
-  const { entries, checking } = authState();
-  const now = Date.now();
-  const cached = entries.get(key);
-  if (cached && cached.until > now) {
-    if (now >= cached.refreshAt && !cached.refreshing) refresh(key, cached, token, slug);
-    return { user: cached.user, event: cached.event };
-  }
+  const { checking } = authState();
   // One check per steward at a time: the scans that arrive meanwhile wait for the same answer.
   let pending = checking.get(key);
   if (!pending) {
@@ -166,6 +190,20 @@ const VerifySchema = z.object({
   pass: z.string({ required_error: "Send the pass text." }).min(1, "Send the pass text.").max(400, "Not a TicketChain pass"),
   gate: z.string().trim().max(40, "Gate names are at most 40 characters.").optional(),
 });
+
+/**
+ * A well-formed body as VerifySchema would give it, checked by hand (every scan has one; zod's generic
+ * walk cost more than the rest of the request's parsing), or null: then VerifySchema says what is wrong.
+ */
+function scanRequestOf(body: unknown): { pass: string; gate: string } | null {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const { pass, gate } = body as { pass?: unknown; gate?: unknown };
+  if (typeof pass !== "string" || pass.length < 1 || pass.length > 400) return null;
+  if (gate === undefined) return { pass, gate: "" };
+  if (typeof gate !== "string") return null;
+  const trimmed = gate.trim();
+  return trimmed.length <= 40 ? { pass, gate: trimmed } : null;
+}
 
 /** A JSON answer of the verify endpoint, before it becomes a Response (or, on the fast path, bytes). */
 export interface ScanAnswer {
@@ -192,12 +230,14 @@ export interface VerifyScanInput {
  */
 export async function verifyScan(input: VerifyScanInput): Promise<ScanAnswer | Response> {
   const started = performance.now();
-  let door: { user: SessionUser; event: DoorEvent };
-  try {
-    door = await requireDoorScanFor(input.token, input.slug, input.request);
-  } catch (thrown) {
-    if (thrown instanceof Response) return thrown;
-    throw thrown;
+  let door: { user: SessionUser; event: DoorEvent } | null = cachedDoorScan(input.token, input.slug);
+  if (!door) {
+    try {
+      door = await requireDoorScanFor(input.token, input.slug, input.request);
+    } catch (thrown) {
+      if (thrown instanceof Response) return thrown;
+      throw thrown;
+    }
   }
   let body: unknown;
   try {
@@ -205,10 +245,14 @@ export async function verifyScan(input: VerifyScanInput): Promise<ScanAnswer | R
   } catch {
     return { status: 400, json: { error: "Send JSON { pass }." } };
   }
-  const parsed = VerifySchema.safeParse(body);
-  if (!parsed.success) return { status: 400, json: { error: parsed.error.issues[0]!.message } };
+  let scan = scanRequestOf(body);
+  if (!scan) {
+    const parsed = VerifySchema.safeParse(body);
+    if (!parsed.success) return { status: 400, json: { error: parsed.error.issues[0]!.message } };
+    scan = { pass: parsed.data.pass, gate: parsed.data.gate ?? "" };
+  }
   const limited = await scanLimit(door.user, { clientIp: input.clientIp });
   if (limited) return limited;
-  const result = await scanPass(await getDb(), door.event, { pass: parsed.data.pass, scannerId: door.user.id, gate: parsed.data.gate ?? "" });
+  const result = await scanPass(await getDb(), door.event, { pass: scan.pass, scannerId: door.user.id, gate: scan.gate });
   return { status: 200, json: { ok: result.ok, reason: result.reason, ticket: result.ticket, elapsedMs: Math.round(performance.now() - started) } };
 }
