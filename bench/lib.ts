@@ -137,11 +137,16 @@ export interface OpenLoopResult {
 
 /**
  * An open-loop load: request i is due at start + i / rate, whether or not earlier ones were answered, over
- * at most `connections` keep-alive connections (node:http Agent). A request that waits for a free
- * connection waits on the clock: its latency counts from the time it was due, not from when it went out,
- * so a slow server cannot hide its queue (no coordinated omission). autocannon's `overallRate` is not
- * this: it lets each connection send as fast as it can until its per-second quota is used, so its load
- * comes in bursts at the start of each second.
+ * at most `connections` keep-alive connections, one request in flight on each (as a scanner device sends
+ * its next scan after the answer to the last). A request that waits for a free connection waits on the
+ * clock: its latency counts from the time it was due, not from when it went out, so a slow server cannot
+ * hide its queue (no coordinated omission). autocannon's `overallRate` is not this: it lets each
+ * connection send as fast as it can until its per-second quota is used, so its load comes in bursts at
+ * the start of each second.
+ *
+ * The client is lean on purpose, like autocannon's: each request's bytes are built before the run, and an
+ * answer is read by its Content-Length on a plain TCP socket. node:http's client cost ~170 µs of CPU per
+ * request, on the core the database shares; its time would count in the latency it measures.
  */
 export async function openLoop(options: {
   url: string;
@@ -156,48 +161,95 @@ export async function openLoop(options: {
    */
   warm?: { count: number; request: (i: number) => OpenLoopRequest };
 }): Promise<OpenLoopResult> {
-  const http = await import("node:http");
+  const net = await import("node:net");
   const target = new URL(options.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
-  const latencies: number[] = [];
   const warm = options.warm?.count ?? 0;
   const total = warm + options.count;
-  const prepared = Array.from({ length: total }, (_, i) => (i < warm ? options.warm!.request(i) : options.request(i - warm)));
-  let sent = 0;
-  let answered = 0;
+  const bytes = Array.from({ length: total }, (_, i) => {
+    const { path: p, headers, body } = i < warm ? options.warm!.request(i) : options.request(i - warm);
+    const lines = Object.entries({ ...headers, host: target.host, "content-length": String(Buffer.byteLength(body)) }).map(([k, v]) => `${k}: ${v}\r\n`);
+    return Buffer.from(`POST ${p} HTTP/1.1\r\n${lines.join("")}\r\n${body}`);
+  });
+  const latencies: number[] = [];
   const start = performance.now();
   /** when the first measured request was due */
   const measuredFrom = start + (warm * 1000) / options.rate;
+  const due = (i: number) => start + (i * 1000) / options.rate;
   let last = start;
+  let sent = 0; // requests handed to a connection
+  let released = 0; // requests whose time has come
+  let answered = 0;
+  const idle: Conn[] = [];
+  const all: Conn[] = [];
+  let connecting = 0;
+
+  interface Conn {
+    socket: import("node:net").Socket;
+    /** the request in flight, or -1 */
+    current: number;
+    buffer: Buffer;
+  }
+
   await new Promise<void>((resolve, reject) => {
-    const fire = (i: number, due: number) => {
-      const { path: p, headers, body } = prepared[i]!;
-      const req = http.request(
-        { host: target.hostname, port: target.port, method: "POST", path: p, agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            if (i >= warm) {
-              last = performance.now();
-              latencies.push(last - due);
-              options.onBody?.(Buffer.concat(chunks).toString("utf8"));
-            }
-            if (++answered === total) resolve();
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
+    const send = (conn: Conn) => {
+      const i = sent++;
+      conn.current = i;
+      conn.socket.write(bytes[i]!);
+    };
+    const answer = (conn: Conn, body: Buffer) => {
+      const i = conn.current;
+      conn.current = -1;
+      if (i >= warm) {
+        last = performance.now();
+        latencies.push(last - due(i));
+        options.onBody?.(body.toString("utf8"));
+      }
+      if (++answered === total) return resolve();
+      if (sent < released) send(conn);
+      else idle.push(conn);
+    };
+    const open = () => {
+      connecting++;
+      const conn: Conn = { socket: net.connect({ host: target.hostname, port: Number(target.port), noDelay: true }), current: -1, buffer: Buffer.alloc(0) };
+      all.push(conn);
+      conn.socket.on("error", reject);
+      conn.socket.on("close", () => {
+        // An idle connection the server closed (its keep-alive timeout) is dropped; one with a request in flight is an error.
+        if (conn.current >= 0) return reject(new Error(`the server closed a connection with request ${conn.current} unanswered`));
+        if (idle.includes(conn)) idle.splice(idle.indexOf(conn), 1);
+        if (all.includes(conn)) all.splice(all.indexOf(conn), 1);
+      });
+      conn.socket.on("data", (chunk: Buffer) => {
+        conn.buffer = conn.buffer.length ? Buffer.concat([conn.buffer, chunk]) : chunk;
+        for (;;) {
+          const headEnd = conn.buffer.indexOf("\r\n\r\n");
+          if (headEnd < 0) return;
+          const head = conn.buffer.subarray(0, headEnd).toString("latin1");
+          const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+          if (!length) return reject(new Error(`an answer without Content-Length: ${head.slice(0, 200)}`));
+          const end = headEnd + 4 + Number(length[1]);
+          if (conn.buffer.length < end) return;
+          const body = conn.buffer.subarray(headEnd + 4, end);
+          conn.buffer = conn.buffer.subarray(end);
+          answer(conn, body);
+        }
+      });
+      conn.socket.once("connect", () => {
+        connecting--;
+        if (sent < released) send(conn);
+        else idle.push(conn);
+      });
     };
     const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
-      while (sent < due) fire(sent, start + (sent * 1000) / options.rate), sent++;
-      if (sent < total) setTimeout(tick, 1);
+      released = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
+      while (sent < released && idle.length) send(idle.pop()!);
+      // More due than free connections: open more, up to the cap (each sends when connected).
+      while (released - sent > connecting && all.length < options.connections) open();
+      if (released < total) setTimeout(tick, 1);
     };
     tick();
   });
-  agent.destroy();
+  for (const conn of all) conn.socket.destroy();
   latencies.sort((a, b) => a - b);
   return { rate: options.count / ((last - measuredFrom) / 1000), latencies };
 }
