@@ -1,10 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type Db } from "../../db/client.server";
 import { events, eventStaff, sessions, users } from "../../db/schema";
 import { doorEventBySlug, doorEventColumns, scanPass, type DoorEvent } from "./door.server";
 import { clientIp, hit, tooManyRequests, waitMessage } from "./rate-limits.server";
-import { freshSessionClaims, isPromoterOrAdmin, liveSession, requireScanner, sessionToken, userColumns, type SessionUser } from "./session.server";
+import { freshSessionClaims, isPromoterOrAdmin, liveSession, requireScanner, sessionNotEnded, sessionToken, userColumns, type SessionUser } from "./session.server";
 
 /** Velocity limits of the door (Redis-backed when REDIS_URL is set, so every app server counts together). */
 export const DOOR_LIMITS = {
@@ -40,12 +40,17 @@ interface DoorAuth {
 }
 
 const AUTH_KEY = Symbol.for("ticketchain.doorAuth");
-type DoorAuthState = { entries: Map<string, DoorAuth>; checking: Map<string, Promise<{ user: SessionUser; event: DoorEvent } | null>> };
+type DoorAuthState = {
+  entries: Map<string, DoorAuth>;
+  checking: Map<string, Promise<{ user: SessionUser; event: DoorEvent } | null>>;
+  /** background re-checks waiting to go to the database together */
+  renewals: Renewal[];
+};
 type GlobalWithDoorAuth = typeof globalThis & { [AUTH_KEY]?: DoorAuthState };
 
 function authState(): DoorAuthState {
   const g = globalThis as GlobalWithDoorAuth;
-  return (g[AUTH_KEY] ??= { entries: new Map(), checking: new Map() });
+  return (g[AUTH_KEY] ??= { entries: new Map(), checking: new Map(), renewals: [] });
 }
 
 /** Tests: forget the cached door checks. */
@@ -81,6 +86,14 @@ async function doorStaffOf(token: string, slug: string): Promise<{ user: Session
   return isPromoterOrAdmin(user, row.promoterId) || row.staff ? { user, event } : null;
 }
 
+/** The steward checks' columns (sessions ⋈ users ⋈ events): who, which event, and may they scan it. */
+const doorStaffColumns = {
+  user: userColumns,
+  event: doorEventColumns,
+  promoterId: events.promoterId,
+  staff: sql<boolean>`exists (select 1 from ${eventStaff} where ${eventStaff.eventId} = ${events.id} and ${eventStaff.userId} = ${users.id})`,
+};
+
 /**
  * doorStaffOf's statement, built once per database: no query building per check. Built with drizzle's
  * unnamed `_prepare` (what `.execute()` itself calls), not `.prepare(name)`: a named query is always a
@@ -89,12 +102,7 @@ async function doorStaffOf(token: string, slug: string): Promise<{ user: Session
  */
 function buildDoorStaffQuery(db: Db) {
   const query = db
-    .select({
-      user: userColumns,
-      event: doorEventColumns,
-      promoterId: events.promoterId,
-      staff: sql<boolean>`exists (select 1 from ${eventStaff} where ${eventStaff.eventId} = ${events.id} and ${eventStaff.userId} = ${users.id})`,
-    })
+    .select(doorStaffColumns)
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(events, eq(events.slug, sql.placeholder("slug")))
@@ -134,17 +142,64 @@ function remember(key: string, door: { user: SessionUser; event: DoorEvent }) {
  * until its time is up, and the next scan after refreshAt tries again.
  */
 function refresh(key: string, entry: DoorAuth, token: string, slug: string) {
-  entry.refreshing = doorStaffOf(token, slug).then(
-    (door) => {
-      const { entries } = authState();
-      if (entries.get(key) !== entry) return;
-      if (door) remember(key, door);
-      else entries.delete(key);
-    },
-    () => {
-      entry.refreshing = null;
-    },
-  );
+  entry.refreshing = (async () => {
+    const claims = await freshSessionClaims(token);
+    const door = claims ? await renewal(claims.sid, claims.sub, slug) : null;
+    const { entries } = authState();
+    if (entries.get(key) !== entry) return;
+    if (door) remember(key, door);
+    else entries.delete(key);
+  })().catch(() => {
+    entry.refreshing = null;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Renewals in batches: no scan waits for one, so they wait up to RENEWAL_GATHER_MS for each other and go
+// to the database in one statement. A door with a thousand stewards renews each every few seconds: one
+// statement per renewal would be a statement for every other scan.
+// ---------------------------------------------------------------------------------------------------
+
+const RENEWAL_GATHER_MS = 50;
+const RENEWAL_BATCH = 500;
+
+interface Renewal {
+  sid: string;
+  sub: string;
+  slug: string;
+  resolve: (door: { user: SessionUser; event: DoorEvent } | null) => void;
+  reject: (error: unknown) => void;
+}
+
+function renewal(sid: string, sub: string, slug: string): Promise<{ user: SessionUser; event: DoorEvent } | null> {
+  const state = authState();
+  return new Promise((resolve, reject) => {
+    if (state.renewals.push({ sid, sub, slug, resolve, reject }) === 1) setTimeout(() => void renewBatch(), RENEWAL_GATHER_MS);
+  });
+}
+
+async function renewBatch() {
+  const state = authState();
+  const batch = state.renewals.splice(0, RENEWAL_BATCH);
+  if (state.renewals.length) setTimeout(() => void renewBatch(), 0);
+  if (!batch.length) return;
+  try {
+    const db = await getDb();
+    // Every (session, event) pair of the batch's sessions and events; each renewal picks its own.
+    const rows = await db
+      .select({ sid: sessions.id, sub: sessions.userId, slug: events.slug, ...doorStaffColumns })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .innerJoin(events, inArray(events.slug, [...new Set(batch.map((r) => r.slug))]))
+      .where(and(inArray(sessions.id, [...new Set(batch.map((r) => r.sid))]), sessionNotEnded()));
+    const found = new Map(rows.map((row) => [`${row.sid} ${row.slug}`, row]));
+    for (const r of batch) {
+      const row = found.get(`${r.sid} ${r.slug}`);
+      r.resolve(row && row.sub === r.sub && (isPromoterOrAdmin(row.user, row.promoterId) || row.staff) ? { user: row.user, event: row.event } : null);
+    }
+  } catch (error) {
+    for (const r of batch) r.reject(error);
+  }
 }
 
 /** The cached door check for this token and event, if it is still good (and its renewal started when due); no promise. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { getAddress, parseEther, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -251,6 +251,37 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     const outsiderCookie = await cookieOf(outsider!.id);
     expect(await verify(outsiderCookie, other)).toMatchObject(admitted);
     expect(await verify(outsiderCookie)).toMatchObject({ status: 403, body: { error: "Only this event's door staff can do that." } });
+  });
+
+  it("renews several stewards' door checks together: each gets its own answer", async () => {
+    resetLimiters();
+    resetDoorAuth();
+    const tag = randomBytes(3).toString("hex");
+    const [event] = await handle.db.select({ id: events.id }).from(events).where(eq(events.slug, slug));
+    const crew = await handle.db
+      .insert(users)
+      .values(["a", "b", "c"].map((n) => ({ displayName: `Steward ${n}`, role: "scanner" as const, email: `crew-${n}-${tag}@example.com` })))
+      .returning({ id: users.id });
+    await handle.db.insert(eventStaff).values(crew.map((u) => ({ eventId: event!.id, userId: u.id })));
+    const cookies = await Promise.all(crew.map((u) => cookieOf(u.id)));
+    const verify = (cookie: string) => verifyCall(`/door/${slug}/verify`, { method: "POST", cookie, body: JSON.stringify({ pass: "hello" }) });
+    const scanning = { status: 200, body: { ok: false, reason: "Not a TicketChain pass" } };
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now);
+    try {
+      for (const cookie of cookies) expect(await verify(cookie)).toMatchObject(scanning);
+      // The first signs out, the second is taken off the staff, the third stays; all three renew together.
+      await destroySession(new Request("http://localhost:3000/door", { headers: { cookie: cookies[0]! } }));
+      await handle.db.delete(eventStaff).where(and(eq(eventStaff.eventId, event!.id), eq(eventStaff.userId, crew[1]!.id)));
+      clock.mockReturnValue(now + (DOOR_AUTH_TTL_MS * 3) / 4);
+      for (const cookie of cookies) expect(await verify(cookie)).toMatchObject(scanning);
+      await settleDoorAuth();
+      expect((await verify(cookies[0]!)).status).toBe(401);
+      expect((await verify(cookies[1]!)).status).toBe(403);
+      expect(await verify(cookies[2]!)).toMatchObject(scanning);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("answers 429 with a message when one steward scans too fast", async () => {

@@ -171,7 +171,12 @@ function rotationDue(claims: { iat: number; expired: boolean }): boolean {
 
 /** A valid session row: not revoked, not expired (the condition `getUser` applies); ids or placeholders of a prepared statement. */
 export function liveSession(sid: string | Placeholder, sub: string | Placeholder) {
-  return and(eq(sessions.id, sid), eq(sessions.userId, sub), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
+  return and(eq(sessions.id, sid), eq(sessions.userId, sub), sessionNotEnded());
+}
+
+/** Not revoked, not expired: the part of liveSession that does not name the session (for a statement over several). */
+export function sessionNotEnded() {
+  return and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
 }
 
 export const userColumns = {
