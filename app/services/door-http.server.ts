@@ -4,7 +4,7 @@ import { getDb, type Db } from "../../db/client.server";
 import { events, eventStaff, sessions, users } from "../../db/schema";
 import { doorEventBySlug, doorEventColumns, scanPass, type DoorEvent } from "./door.server";
 import { clientIp, hit, tooManyRequests, waitMessage } from "./rate-limits.server";
-import { freshSessionClaims, isPromoterOrAdmin, liveSession, requireScanner, sessionNotEnded, sessionToken, userColumns, type SessionUser } from "./session.server";
+import { sessionClaims, isPromoterOrAdmin, liveSession, requireScanner, sessionNotEnded, sessionToken, userColumns, type SessionUser } from "./session.server";
 
 /** Velocity limits of the door (Redis-backed when REDIS_URL is set, so every app server counts together). */
 export const DOOR_LIMITS = {
@@ -39,7 +39,7 @@ interface DoorAuth {
   refreshing: Promise<void> | null;
 }
 
-const AUTH_KEY = Symbol.for("ticketchain.doorAuth");
+const AUTH_KEY = Symbol.for("ticketchain.doorAuth.v2");
 type DoorAuthState = {
   entries: Map<string, DoorAuth>;
   checking: Map<string, Promise<{ user: SessionUser; event: DoorEvent } | null>>;
@@ -74,11 +74,11 @@ export async function requireDoor(request: Request, slug: string | undefined): P
 
 /**
  * `requireDoor` in one statement, for the scan route's checks: session, user, event and staff together
- * (requireDoor asks four times). Only says yes: null for anything else (no such event, no valid session, a
- * token due for rotation, not door staff), and the caller asks requireDoor for the exact answer.
+ * (requireDoor asks four times). Only says yes: null for anything else (no such event, no valid session,
+ * not door staff), and the caller asks requireDoor for the exact answer.
  */
 async function doorStaffOf(token: string, slug: string): Promise<{ user: SessionUser; event: DoorEvent } | null> {
-  const claims = await freshSessionClaims(token);
+  const claims = await sessionClaims(token);
   if (!claims) return null;
   const [row] = await doorStaffQuery(await getDb()).execute({ sid: claims.sid, sub: claims.sub, slug });
   if (!row) return null;
@@ -143,7 +143,7 @@ function remember(key: string, door: { user: SessionUser; event: DoorEvent }) {
  */
 function refresh(key: string, entry: DoorAuth, token: string, slug: string) {
   entry.refreshing = (async () => {
-    const claims = await freshSessionClaims(token);
+    const claims = await sessionClaims(token);
     const door = claims ? await renewal(claims.sid, claims.sub, slug) : null;
     const { entries } = authState();
     if (entries.get(key) !== entry) return;

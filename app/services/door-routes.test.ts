@@ -224,7 +224,7 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     }
   });
 
-  it("lets the event's promoter and an admin scan without being staff; a token due for rotation still scans; another event's steward does not", async () => {
+  it("lets the event's promoter and an admin scan without being staff; tokens due for rotation or expired still scan on a live session; another event's steward does not", async () => {
     resetLimiters();
     resetDoorAuth();
     const tag = randomBytes(3).toString("hex");
@@ -235,11 +235,18 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     expect(await verify(await cookieOf(event!.promoterId))).toMatchObject(admitted);
     const [admin] = await handle.db.insert(users).values({ displayName: "Admin", role: "admin", email: `a-${tag}@example.com` }).returning({ id: users.id });
     expect(await verify(await cookieOf(admin!.id))).toMatchObject(admitted);
-    // A JWT six minutes old (rotation due): the one-statement check leaves it to the usual one, which admits.
+    // JWTs six minutes old (rotation due) and twenty (expired) on a live session scan, as getUser would
+    // renew them; once the session row is revoked, neither does.
     const [steward] = await handle.db.select({ userId: eventStaff.userId }).from(eventStaff).where(eq(eventStaff.eventId, event!.id));
     const [session] = await handle.db.insert(sessions).values({ userId: steward!.userId, method: "email", expiresAt: new Date(Date.now() + 86_400_000) }).returning({ id: sessions.id });
-    const old = `${SESSION_COOKIE}=${await signSessionToken(session!.id, steward!.userId, Math.floor(Date.now() / 1000) - 6 * 60)}`;
+    const aged = async (minutes: number) => `${SESSION_COOKIE}=${await signSessionToken(session!.id, steward!.userId, Math.floor(Date.now() / 1000) - minutes * 60)}`;
+    const [old, expired] = [await aged(6), await aged(20)];
     expect(await verify(old)).toMatchObject(admitted);
+    expect(await verify(expired)).toMatchObject(admitted);
+    resetDoorAuth();
+    await handle.db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, session!.id));
+    expect((await verify(old)).status).toBe(401);
+    expect((await verify(expired)).status).toBe(401);
     // Staff of another event only: 403 here.
     const other = `door-other-${tag}`;
     const [otherEvent] = await handle.db

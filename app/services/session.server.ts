@@ -136,33 +136,33 @@ async function readToken(token: string): Promise<{ sid: string; sub: string; iat
 
 /**
  * For a hot path that caches its own checks (the door's scan route, app/services/door-http.server.ts):
- * the session and user ids of a token that verifies and needs no rotation yet; null otherwise, and the
- * caller then asks the usual way (`getUser` and friends, which rotate or refuse).
+ * the session and user ids of an authentic token (signature, issuer and audience check out), due for
+ * rotation or past its expiry or not: as for `getUser`, which renews such a token, the session row then
+ * decides (`liveSession`). Null for anything else. The hot path cannot send a renewed cookie; the
+ * scanner page's other requests renew it.
  */
-export async function freshSessionClaims(token: string): Promise<{ sid: string; sub: string } | null> {
+export async function sessionClaims(token: string): Promise<{ sid: string; sub: string } | null> {
   const secret = secrets().sessionSecret;
   let known = verifiedTokens.get(secret);
   if (!known) verifiedTokens.set(secret, (known = new Map()));
   let claims = known.get(token);
   if (!claims) {
     const read = await readToken(token);
-    if (!read || rotationDue(read)) return null;
-    claims = { sid: read.sid, sub: read.sub, iat: read.iat };
+    if (!read) return null;
+    claims = { sid: read.sid, sub: read.sub };
     if (known.size >= VERIFIED_TOKENS) known.clear();
     known.set(token, claims);
   }
-  // A token past ROTATE_AFTER_SEC is due for rotation (and it expires later, at TOKEN_TTL_SEC).
-  if (rotationDue({ iat: claims.iat, expired: false })) return null;
-  return { sid: claims.sid, sub: claims.sub };
+  return claims;
 }
 
 /**
- * Tokens freshSessionClaims has verified, per session secret (a new secret starts afresh): a token's
- * signature and claims never change, only the clock passes them, and that is checked on every use. Saves
- * the HMAC and the JSON parse when the door re-checks a steward every few seconds. Bounded: emptied when full.
+ * Tokens sessionClaims has verified, per session secret (a new secret starts afresh): a token's signature
+ * and claims never change. Saves the HMAC and the JSON parse when the door re-checks a steward every few
+ * seconds. Bounded: emptied when full.
  */
 const VERIFIED_TOKENS = 10_000;
-const verifiedTokens = new WeakMap<Uint8Array, Map<string, { sid: string; sub: string; iat: number }>>();
+const verifiedTokens = new WeakMap<Uint8Array, Map<string, { sid: string; sub: string }>>();
 
 /** A verified token that `getUser` renews: past its expiry, or older than ROTATE_AFTER_SEC. */
 function rotationDue(claims: { iat: number; expired: boolean }): boolean {
