@@ -299,6 +299,17 @@ if (hasFlag("serve")) {
   const bareCpuBefore = cpuSeconds(bare.pid!);
   const base = await run(bareUrl, SCANS, mainLists);
   const bareCpuAfter = cpuSeconds(bare.pid!);
+  // The same paced load on the bare server: the floor of CPU per request and latency at that rate here.
+  const barePacedCpuBefore = cpuSeconds(bare.pid!);
+  const barePaced = await openLoop({
+    url: `http://127.0.0.1:${port}`,
+    rate: PACE,
+    count: RATE,
+    connections: PACED_CONNECTIONS,
+    request: (n) => scanRequest(setup.pacedPasses[n]!, WARM_POOL + POOL + PACED_WARM + n),
+    warm: { count: PACED_WARM, request: (n) => scanRequest(setup.pacedWarmPasses[n]!, WARM_POOL + POOL + n) },
+  });
+  const barePacedCpuAfter = cpuSeconds(bare.pid!);
   bare.kill("SIGINT");
 
   // Paced: the goal's rate offered on the clock whatever the answers' speed (open loop), for the latency a
@@ -365,6 +376,7 @@ if (hasFlag("serve")) {
       ["TicketChain verify route over HTTP (session, limits, signature, indexed ticket, check-in insert)", fmtInt(SCANS), fmtInt(appRps), cpuCell(appPerCpu), fmt(app.latency.p50, 0), fmt(app.latency.p99, 0), `${fmt(appRps / baseRps, 2)}x`, "≥ 2,000 / CPU-second", appPerCpu !== null && appPerCpu >= 2000 ? "PASS" : "FAIL"],
       [`the same route, ${fmtInt(PACE)} scans / s offered (open loop, up to ${PACED_CONNECTIONS} connections)`, fmtInt(RATE), fmtInt(pacedRps), cpuCell(pacedPerCpu), fmt(pacedP(50), 1), fmt(pacedP(99), 1), "", `p99 < 10 ms at ${fmtInt(PACE)} / s`, pacedPass ? "PASS" : "FAIL"],
       ["bare `node:http`, same response bytes", fmtInt(SCANS), fmtInt(baseRps), cpuCell(basePerCpu), fmt(base.latency.p50, 0), fmt(base.latency.p99, 0), "1.00x", "", ""],
+      [`bare \`node:http\`, same bytes, ${fmtInt(PACE)} / s offered (same open loop)`, fmtInt(RATE), fmtInt(barePaced.rate), cpuCell(perCpu(PACED_WARM + RATE, barePacedCpuBefore, barePacedCpuAfter)), fmt(percentile(barePaced.latencies, 50), 1), fmt(percentile(barePaced.latencies, 99), 1), "", "", ""],
       ["the verify route alone (route module in its process, one scan at a time, no HTTP)", fmtInt(alone.scans), fmtInt(alonePerSec), fmtInt(alonePerCpu), fmt(alone.p50, 2), fmt(alone.p99, 2), "", "p99 < 10 ms, ≥ 2,000 / CPU-s over HTTP", cpuPass ? "PASS" : "FAIL"],
       [`signature check alone, server (\`passSignedByHolder\`, ${signatureBackend()}), in process`, fmtInt(native.n), fmtInt(native.perSec), "", fmt(1000 / native.perSec, 3), "", "", "", ""],
       ["signature check alone, browser (`isSignedByHolder`, viem / @noble/curves), in process", fmtInt(noble.n), fmtInt(noble.perSec), "", fmt(1000 / noble.perSec, 2), "", "", "", ""],
