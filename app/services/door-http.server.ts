@@ -81,9 +81,12 @@ async function doorStaffOf(token: string, slug: string): Promise<{ user: Session
   const claims = await sessionClaims(token);
   if (!claims) return null;
   const [row] = await doorStaffQuery(await getDb()).execute({ sid: claims.sid, sub: claims.sub, slug });
-  if (!row) return null;
-  const { user, event } = row;
-  return isPromoterOrAdmin(user, row.promoterId) || row.staff ? { user, event } : null;
+  return row ? doorOf(row) : null;
+}
+
+/** A row of doorStaffColumns: its user and event when the user may scan that event (promoter, admin or staff). */
+function doorOf(row: { user: SessionUser; event: DoorEvent; promoterId: string; staff: boolean }): { user: SessionUser; event: DoorEvent } | null {
+  return isPromoterOrAdmin(row.user, row.promoterId) || row.staff ? { user: row.user, event: row.event } : null;
 }
 
 /** The steward checks' columns (sessions ⋈ users ⋈ events): who, which event, and may they scan it. */
@@ -122,7 +125,9 @@ function doorStaffQuery(db: Db) {
  * to the staff gets in at once).
  */
 export async function requireDoorScan(request: Request, slug: string | undefined): Promise<{ user: SessionUser; event: DoorEvent }> {
-  return requireDoorScanFor(sessionToken(request), slug, () => request);
+  const token = sessionToken(request);
+  const cached = cachedDoorScan(token, slug);
+  return cached ? { user: cached.user, event: cached.event } : checkDoorScan(token, slug, () => request);
 }
 
 function remember(key: string, door: { user: SessionUser; event: DoorEvent }) {
@@ -195,7 +200,7 @@ async function renewBatch() {
     const found = new Map(rows.map((row) => [`${row.sid} ${row.slug}`, row]));
     for (const r of batch) {
       const row = found.get(`${r.sid} ${r.slug}`);
-      r.resolve(row && row.sub === r.sub && (isPromoterOrAdmin(row.user, row.promoterId) || row.staff) ? { user: row.user, event: row.event } : null);
+      r.resolve(row && row.sub === r.sub ? doorOf(row) : null);
     }
   } catch (error) {
     for (const r of batch) r.reject(error);
@@ -214,10 +219,8 @@ function cachedDoorScan(token: string | null, slug: string | undefined): DoorAut
   return cached;
 }
 
-/** `requireDoorScan` by session token; `request` is built only when the cached check cannot answer. */
-async function requireDoorScanFor(token: string | null, slug: string | undefined, request: () => Request): Promise<{ user: SessionUser; event: DoorEvent }> {
-  const cached = cachedDoorScan(token, slug);
-  if (cached) return { user: cached.user, event: cached.event };
+/** `requireDoorScan` when cachedDoorScan has no answer: the check, then kept; `request` is built only for requireDoor. */
+async function checkDoorScan(token: string | null, slug: string | undefined, request: () => Request): Promise<{ user: SessionUser; event: DoorEvent }> {
   if (!token || !slug) return requireDoor(request(), slug);
   const key = `${slug}\n${token}`;
   const { checking } = authState();
@@ -288,7 +291,7 @@ export async function verifyScan(input: VerifyScanInput): Promise<ScanAnswer | R
   let door: { user: SessionUser; event: DoorEvent } | null = cachedDoorScan(input.token, input.slug);
   if (!door) {
     try {
-      door = await requireDoorScanFor(input.token, input.slug, input.request);
+      door = await checkDoorScan(input.token, input.slug, input.request);
     } catch (thrown) {
       if (thrown instanceof Response) return thrown;
       throw thrown;
