@@ -66,6 +66,15 @@ interface Setup {
   pid: number;
 }
 
+/** Garbage-collector pauses: young-generation (scavenge) and the rest (mark-compact and its incremental steps). */
+interface GcStats {
+  minor: number;
+  minorMs: number;
+  major: number;
+  majorMs: number;
+  maxMs: number;
+}
+
 interface AloneStats {
   scans: number;
   seconds: number;
@@ -178,6 +187,7 @@ if (hasFlag("serve")) {
   const server = await serveFetch(async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/__alone") return Response.json(await alone(sign(OVER_HTTP, total)));
+    if (url.pathname === "/__gc") return Response.json(takeGc());
     if (url.pathname === "/__profiled") {
       await profile?.stop();
       return new Response("ok");
@@ -186,6 +196,28 @@ if (hasFlag("serve")) {
     if (eventSlug !== slug) return new Response("not found", { status: 404 });
     return call(request, request.headers.get("x-forwarded-for") ?? "127.0.0.1");
   }, front);
+  // The garbage collector's pauses in this process (each pause stops every scan in flight), read and reset
+  // by the parent around the paced run. A PerformanceObserver: no timer on the event loop.
+  const { PerformanceObserver, constants: perf } = await import("node:perf_hooks");
+  let gc: GcStats = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perf.NODE_PERFORMANCE_GC_MINOR) {
+        gc.minor++;
+        gc.minorMs += entry.duration;
+      } else {
+        gc.major++;
+        gc.majorMs += entry.duration;
+      }
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    }
+  }).observe({ entryTypes: ["gc"] });
+  const takeGc = () => {
+    const taken = gc;
+    gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0 };
+    return taken;
+  };
   /** The route module called in this process, one scan after the other, as the adapter would call it. */
   async function alone(list: string[]): Promise<AloneStats> {
     const times: number[] = [];
@@ -219,7 +251,7 @@ if (hasFlag("serve")) {
 } else {
   // ----- parent: load, baselines, report -----
   const { default: autocannon } = await import("autocannon");
-  const { startScript } = await import("../test/support/processes");
+  const { SERVER_NODE_ARGS, startScript } = await import("../test/support/processes");
   const { decodeDoorPass, isSignedByHolder } = await import("../app/lib/door-pass");
   const { passSignedByHolderNative, signatureBackend } = await import("../app/services/door-signature.server");
   const header = machine();
@@ -229,7 +261,8 @@ if (hasFlag("serve")) {
   const adminUrl = flag("database");
   const { postgresDatabase } = await import("../test/support/databases");
   const database = adminUrl ? await postgresDatabase(adminUrl) : null;
-  const child = await startScript("bench/door.ts", { env: { DOOR_BENCH_DATABASE_URL: database?.databaseUrl ?? "" }, args: ["--serve", file, "--scans", String(SCANS), "--alone", String(ALONE), "--rate-scans", String(RATE), "--warm", String(WARM), "--paced-warm", String(PACED_WARM), "--pace", String(PACE)], ready: /door-bench-ready/, timeoutMs: 600_000 });
+  // The route's process runs with the server's Node flags (npm start's).
+  const child = await startScript("bench/door.ts", { nodeArgs: SERVER_NODE_ARGS, env: { DOOR_BENCH_DATABASE_URL: database?.databaseUrl ?? "" }, args: ["--serve", file, "--scans", String(SCANS), "--alone", String(ALONE), "--rate-scans", String(RATE), "--warm", String(WARM), "--paced-warm", String(PACED_WARM), "--pace", String(PACE)], ready: /door-bench-ready/, timeoutMs: 600_000 });
   const setup = JSON.parse(readFileSync(file, "utf8")) as Setup;
   const target = `${setup.url}/door/${setup.slug}/verify`;
 
@@ -318,6 +351,7 @@ if (hasFlag("serve")) {
   takeResults(); // the bare server's answers
   const pacedServerMs: number[] = [];
   const pacedCpuBefore = cpuSeconds(setup.pid);
+  await (await fetch(`${setup.url}/__gc`)).json(); // from here on
   const paced = await openLoop({
     url: setup.url,
     rate: PACE,
@@ -333,6 +367,8 @@ if (hasFlag("serve")) {
     },
   });
   const pacedCpuAfter = cpuSeconds(setup.pid);
+  const pacedGc = (await (await fetch(`${setup.url}/__gc`)).json()) as GcStats;
+  const pacedSeconds = (PACED_WARM + RATE) / PACE;
   const pacedAnswers = takeResults();
   pacedServerMs.sort((a, b) => a - b);
 
@@ -396,7 +432,7 @@ if (hasFlag("serve")) {
     `- Closed loop: ${fmtInt(SCANS)} distinct valid passes over HTTP (EIP-712, 100 holders), ${CONNECTIONS} connections, requests built before the run (autocannon sends prepared bytes); the route in one child process (one core) on ${database ? "PostgreSQL (127.0.0.1, its own process)" : "PGlite (in the same process)"}; answers: ${outcome(admitted)}${non2xx ? ` (${fmtInt(non2xx)} not 2xx)` : ""}.`,
     `- Velocity limits on, at their production values (${USER_LIMIT} / steward / min, ${IP_LIMIT} / address / min): the scans are spread over ${STEWARDS} stewards and ${GATES} gate addresses, at most ${fmtInt(perSteward)} per steward (all runs) and ${fmtInt(perGate)} per address, so none trips (a 429 would show in the answers).`,
     `- "per CPU-second": verifications divided by the user + system time of the serving process during the run (/proc), i.e. the rate one core sustains, independent of what else the shared machine runs.`,
-    `- Paced: ${fmtInt(RATE)} more distinct passes, scan i due at i / ${fmtInt(PACE)} s whatever the answers' speed (open loop, bench/lib.ts \`openLoop\`: keep-alive TCP connections, one scan in flight on each, requests built before the run; latency counted from the time a scan was due, so queueing at the client counts), after ${fmtInt(PACED_WARM)} scans on the same clock and connections that are not measured (the scanners' connections open, as at a door that has been scanning for a while); answers: ${outcome(pacedAnswers)}. The goal's p99 is read here: at a closed loop of ${CONNECTIONS} connections every answer waits behind the others, so its p99 is the queue's (even the bare server's). The route's own time per scan in that run (\`elapsedMs\` of each answer: steward check to answer, the wait for the check-in statement included): p50 ${percentile(pacedServerMs, 50)} ms, p99 ${percentile(pacedServerMs, 99)} ms.`,
+    `- Paced: ${fmtInt(RATE)} more distinct passes, scan i due at i / ${fmtInt(PACE)} s whatever the answers' speed (open loop, bench/lib.ts \`openLoop\`: keep-alive TCP connections, one scan in flight on each, requests built before the run; latency counted from the time a scan was due, so queueing at the client counts), after ${fmtInt(PACED_WARM)} scans on the same clock and connections that are not measured (the scanners' connections open, as at a door that has been scanning for a while); answers: ${outcome(pacedAnswers)}. The goal's p99 is read here: at a closed loop of ${CONNECTIONS} connections every answer waits behind the others, so its p99 is the queue's (even the bare server's). The route's own time per scan in that run (\`elapsedMs\` of each answer: steward check to answer, the wait for the check-in statement included): p50 ${percentile(pacedServerMs, 50)} ms, p99 ${percentile(pacedServerMs, 99)} ms. The route's process paused for its garbage collector ${fmtInt(pacedGc.minor + pacedGc.major)} times over the paced run and its warm-up (${fmt(pacedSeconds, 0)} s): ${fmtInt(pacedGc.minor)} young-generation scavenges (${fmt(pacedGc.minorMs, 0)} ms in all, ${pacedGc.minor ? fmt(pacedGc.minorMs / pacedGc.minor, 1) : "0"} ms each on average) and ${fmtInt(pacedGc.major)} other pauses (${fmt(pacedGc.majorMs, 0)} ms); the longest ${fmt(pacedGc.maxMs, 1)} ms.`,
     `- The route alone: ${fmtInt(alone.scans)} more distinct passes, the route module called in the child one at a time (the same stewards in turn, one address per ${ALONE_PER_ADDRESS} scans); answers: ${outcome(alone.answers)}.`,
     "",
     table,

@@ -1,8 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { startScript } from "../test/support/processes";
+import { SERVER_NODE_ARGS, startScript } from "../test/support/processes";
+
+/** The tests and benches start the server with npm start's Node flags (test/support/processes.ts). */
+describe("the server's Node flags", () => {
+  it.each(["start", "dev"])("npm run %s passes SERVER_NODE_ARGS before the server", (name) => {
+    const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts[name]).toContain(`node ${SERVER_NODE_ARGS.join(" ")} --import tsx server/main.ts`);
+  });
+});
 
 /** Start-up refuses a wrong environment with a message naming the variable, before starting anything. */
 describe("npm start with a wrong environment", () => {

@@ -36,14 +36,25 @@ function killAll() {
 process.once("exit", killAll);
 
 /**
- * Spawns `node --import tsx <script>` in its own process group and resolves once `ready` appears in
+ * Node's flags for the server, as `npm start` and `npm run dev` pass them (package.json; server/main.test.ts
+ * keeps the two in step). A 64 MiB young generation (V8's default is 16): every request allocates tens of
+ * kilobytes that die young, and each scavenge stops the event loop for some milliseconds whatever its size;
+ * at the door's paced rate this made 4–5 times fewer scavenges and 3–5 times less time paused
+ * (BENCHMARKS.md, Door). Costs up to ~150 MiB more memory under load.
+ */
+export const SERVER_NODE_ARGS = ["--max-semi-space-size=64"];
+
+/**
+ * Spawns `node --import tsx <script>` in its own process group (server/main.ts with SERVER_NODE_ARGS, as
+ * `npm start` runs it, unless `nodeArgs` says otherwise) and resolves once `ready` appears in
  * its output (or rejects with the output when it exits or times out first).
  */
 export async function startScript(
   script: string,
-  options: { env: Record<string, string>; ready?: RegExp; timeoutMs?: number; args?: string[] },
+  options: { env: Record<string, string>; ready?: RegExp; timeoutMs?: number; args?: string[]; nodeArgs?: string[] },
 ): Promise<Started> {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...(options.args ?? [])], {
+  const nodeArgs = options.nodeArgs ?? (script === "server/main.ts" ? SERVER_NODE_ARGS : []);
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
