@@ -39,8 +39,8 @@ process.once("exit", killAll);
  * Node's flags for the server, as `npm start` and `npm run dev` pass them (package.json; server/main.test.ts
  * keeps the two in step). A 64 MiB young generation (V8's default is 16): every request allocates tens of
  * kilobytes that die young, and each scavenge stops the event loop for some milliseconds whatever its size;
- * at the door's paced rate this made 4–5 times fewer scavenges and 3–5 times less time paused
- * (BENCHMARKS.md, Door). Costs up to ~150 MiB more memory under load.
+ * at the door's paced rate this made 4–5 times fewer scavenges and 1.1 to 4.4 times less time paused
+ * in all (BENCHMARKS.md, Door). Costs up to ~150 MiB more memory under load.
  */
 export const SERVER_NODE_ARGS = ["--max-semi-space-size=64"];
 
