@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { BaseError, ContractFunctionRevertedError, getAddress, type Address, type PublicClient } from "viem";
 import { concertTicketAbi, ticketFactoryAbi } from "~/contracts/abi";
 import { checkPassTime, decodeDoorPass, type DoorPass } from "~/lib/door-pass";
@@ -196,48 +196,78 @@ interface Admission {
  */
 async function admitBatch(db: Db, batch: Admission[]): Promise<Array<AdmitRow | null>> {
   if (batch.length === 1) return [await admitOne(db, batch[0]!)];
-  const result = await db.execute(sql`
-    with i as (
-      select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as i(chain_id int, contract_address text, token_id numeric,
-        event_id uuid, holder text, scanner_id uuid, gate text, scanned_at timestamptz, scan_id text, n int)
-    ), t as (
-      select i.*, k.owner, k.checked_in, k.fractionalized from i
-      join ${tickets} k on k.chain_id = i.chain_id and k.contract_address = i.contract_address and k.token_id = i.token_id
-    ), ins as (
-      insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
-      select chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id from t
-      where lower(t.owner) = t.holder and not t.fractionalized and not t.checked_in
-        and (t.scan_id is null or not exists (select 1 from ${checkIns} s where s.scan_id = t.scan_id))
-      on conflict do nothing
-      returning chain_id, contract_address, token_id
-    )
-    select t.n, t.owner, t.checked_in, t.fractionalized, exists (select 1 from ins where ins.chain_id = t.chain_id
-      and ins.contract_address = t.contract_address and ins.token_id = t.token_id) as inserted
-    from t`);
-  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<AdmitRow & { n: number }>;
+  const result = await admitStatements(db).batch.execute({ batch: JSON.stringify(batch) });
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<AdmitRow & { n: number }>;
   const byN = new Map(rows.map((row) => [Number(row.n), row]));
   return batch.map((a) => byN.get(a.n) ?? null);
 }
 
 /** `admitBatch` for a single scan (the usual case when the door is not busy): a simpler, cheaper plan. */
 async function admitOne(db: Db, a: Admission): Promise<AdmitRow | null> {
-  const notSynced = a.scan_id !== null ? sql`and not exists (select 1 from ${checkIns} s where s.scan_id = ${a.scan_id})` : sql``;
-  const result = await db.execute(sql`
-    with t as (
-      select owner, checked_in, fractionalized from ${tickets}
-      where chain_id = ${a.chain_id} and contract_address = ${a.contract_address} and token_id = ${a.token_id}::numeric
-    ), ins as (
-      insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
-      select ${a.chain_id}::int, ${a.contract_address}::text, ${a.token_id}::numeric, ${a.event_id}::uuid, ${a.holder}::text,
-        ${a.scanner_id}::uuid, ${a.gate}::text, ${a.scanned_at}::timestamptz, ${a.scan_id}::text
-      from t
-      where lower(t.owner) = ${a.holder} and not t.fractionalized and not t.checked_in ${notSynced}
-      on conflict do nothing
-      returning 1
-    )
-    select owner, checked_in, fractionalized, exists (select 1 from ins) as inserted from t`);
-  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: AdmitRow[] }).rows) as AdmitRow[];
+  const { n: _n, ...values } = a;
+  const result = await admitStatements(db).one.execute(values);
+  const rows = (Array.isArray(result) ? result : (result as { rows: AdmitRow[] }).rows) as AdmitRow[];
   return rows[0] ?? null;
+}
+
+interface RawStatement {
+  execute(values: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * The two admission statements, turned into SQL text once per database handle and filled with each scan's
+ * values (drizzle's placeholders), as `db.execute` would run them: building the SQL from drizzle's template
+ * on every statement allocated ~5 KB a scan, which the garbage collector paid for in pauses.
+ */
+const admitStatementsByDb = new WeakMap<Db, { one: RawStatement; batch: RawStatement }>();
+
+function admitStatements(db: Db): { one: RawStatement; batch: RawStatement } {
+  let statements = admitStatementsByDb.get(db);
+  if (statements) return statements;
+  // What db.execute does with its SQL (drizzle-orm pg-core/db.js), once instead of per call.
+  const { session, dialect } = db as unknown as {
+    session: { prepareQuery(query: unknown, fields: undefined, name: undefined, arrayMode: boolean): RawStatement };
+    dialect: { sqlToQuery(query: SQL): unknown };
+  };
+  const compile = (query: SQL) => session.prepareQuery(dialect.sqlToQuery(query), undefined, undefined, false);
+  const p = (name: keyof Omit<Admission, "n">) => sql.placeholder(name);
+  statements = {
+    one: compile(sql`
+      with t as (
+        select owner, checked_in, fractionalized from ${tickets}
+        where chain_id = ${p("chain_id")}::int and contract_address = ${p("contract_address")}::text and token_id = ${p("token_id")}::numeric
+      ), ins as (
+        insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
+        select ${p("chain_id")}::int, ${p("contract_address")}::text, ${p("token_id")}::numeric, ${p("event_id")}::uuid, ${p("holder")}::text,
+          ${p("scanner_id")}::uuid, ${p("gate")}::text, ${p("scanned_at")}::timestamptz, ${p("scan_id")}::text
+        from t
+        where lower(t.owner) = ${p("holder")}::text and not t.fractionalized and not t.checked_in
+          and (${p("scan_id")}::text is null or not exists (select 1 from ${checkIns} s where s.scan_id = ${p("scan_id")}::text))
+        on conflict do nothing
+        returning 1
+      )
+      select owner, checked_in, fractionalized, exists (select 1 from ins) as inserted from t`),
+    batch: compile(sql`
+      with i as (
+        select * from jsonb_to_recordset(${sql.placeholder("batch")}::jsonb) as i(chain_id int, contract_address text, token_id numeric,
+          event_id uuid, holder text, scanner_id uuid, gate text, scanned_at timestamptz, scan_id text, n int)
+      ), t as (
+        select i.*, k.owner, k.checked_in, k.fractionalized from i
+        join ${tickets} k on k.chain_id = i.chain_id and k.contract_address = i.contract_address and k.token_id = i.token_id
+      ), ins as (
+        insert into ${checkIns} (chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id)
+        select chain_id, contract_address, token_id, event_id, holder, scanner_id, gate, scanned_at, scan_id from t
+        where lower(t.owner) = t.holder and not t.fractionalized and not t.checked_in
+          and (t.scan_id is null or not exists (select 1 from ${checkIns} s where s.scan_id = t.scan_id))
+        on conflict do nothing
+        returning chain_id, contract_address, token_id
+      )
+      select t.n, t.owner, t.checked_in, t.fractionalized, exists (select 1 from ins where ins.chain_id = t.chain_id
+        and ins.contract_address = t.contract_address and ins.token_id = t.token_id) as inserted
+      from t`),
+  };
+  admitStatementsByDb.set(db, statements);
+  return statements;
 }
 
 /**
