@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { SERVER_NODE_ARGS, startScript } from "../test/support/processes";
 

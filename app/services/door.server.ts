@@ -196,28 +196,28 @@ interface Admission {
  */
 async function admitBatch(db: Db, batch: Admission[]): Promise<Array<AdmitRow | null>> {
   if (batch.length === 1) return [await admitOne(db, batch[0]!)];
-  const result = await admitStatements(db).batch.execute({ batch: JSON.stringify(batch) });
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<AdmitRow & { n: number }>;
+  const rows = (await admitStatements(db).batch.rows({ batch: JSON.stringify(batch) })) as Array<AdmitRow & { n: number }>;
   const byN = new Map(rows.map((row) => [Number(row.n), row]));
   return batch.map((a) => byN.get(a.n) ?? null);
 }
 
 /** `admitBatch` for a single scan (the usual case when the door is not busy): a simpler, cheaper plan. */
 async function admitOne(db: Db, a: Admission): Promise<AdmitRow | null> {
-  const { n: _n, ...values } = a;
-  const result = await admitStatements(db).one.execute(values);
-  const rows = (Array.isArray(result) ? result : (result as { rows: AdmitRow[] }).rows) as AdmitRow[];
+  // The statement reads the admission's named values; `n` (the batch position) is not one of them.
+  const rows = (await admitStatements(db).one.rows(a)) as AdmitRow[];
   return rows[0] ?? null;
 }
 
+/** A statement compiled once, run with named values; its rows whatever the driver (postgres.js: a list, PGlite: `{ rows }`). */
 interface RawStatement {
-  execute(values: Record<string, unknown>): Promise<unknown>;
+  rows(values: object): Promise<unknown[]>;
 }
 
 /**
- * The two admission statements, turned into SQL text once per database handle and filled with each scan's
- * values (drizzle's placeholders), as `db.execute` would run them: building the SQL from drizzle's template
- * on every statement allocated ~5 KB a scan, which the garbage collector paid for in pauses.
+ * The two admission statements, turned into SQL text once per database handle and run with each scan's
+ * values as named parameters (drizzle's `sql.placeholder`), as `db.execute` would run them: building the
+ * SQL from drizzle's template on every statement allocated ~5 KB a scan, which the garbage collector paid
+ * for in pauses.
  */
 const admitStatementsByDb = new WeakMap<Db, { one: RawStatement; batch: RawStatement }>();
 
@@ -226,10 +226,19 @@ function admitStatements(db: Db): { one: RawStatement; batch: RawStatement } {
   if (statements) return statements;
   // What db.execute does with its SQL (drizzle-orm pg-core/db.js), once instead of per call.
   const { session, dialect } = db as unknown as {
-    session: { prepareQuery(query: unknown, fields: undefined, name: undefined, arrayMode: boolean): RawStatement };
+    session: { prepareQuery(query: unknown, fields: undefined, name: undefined, arrayMode: boolean): { execute(values: Record<string, unknown>): Promise<unknown> } };
     dialect: { sqlToQuery(query: SQL): unknown };
   };
-  const compile = (query: SQL) => session.prepareQuery(dialect.sqlToQuery(query), undefined, undefined, false);
+  const compile = (query: SQL): RawStatement => {
+    const statement = session.prepareQuery(dialect.sqlToQuery(query), undefined, undefined, false);
+    return {
+      async rows(values) {
+        const result = await statement.execute(values as Record<string, unknown>);
+        return Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
+      },
+    };
+  };
+  /** A named parameter of the single-scan statement: one of the admission's fields. */
   const p = (name: keyof Omit<Admission, "n">) => sql.placeholder(name);
   statements = {
     one: compile(sql`
