@@ -73,7 +73,13 @@ interface GcStats {
   major: number;
   majorMs: number;
   maxMs: number;
+  /** each pause: [start, duration] in ms, start on the wall clock (performance.timeOrigin + startTime), at most GC_PAUSES_KEPT */
+  pauses: Array<[number, number]>;
 }
+
+const GC_PAUSES_KEPT = 10_000;
+/** A paced scan counts as slow above this (the goal's p99). */
+const SLOW_MS = 10;
 
 interface AloneStats {
   scans: number;
@@ -93,7 +99,50 @@ function cpuSeconds(pid: number): number | null {
 }
 
 
+/**
+ * The machine's CPU time so far (all cores, clock ticks) and the part the hypervisor gave to other guests
+ * ("steal", /proc/stat): on a shared virtual machine, time this one's processes were ready to run and
+ * could not. null off Linux.
+ */
+function machineTicks(): { total: number; steal: number } | null {
+  if (!existsSync("/proc/stat")) return null;
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** A pause's queue: scans due up to this long after a collector pause ended count as caught by it. */
+const TAIL_AFTER_PAUSE_MS = 10;
+
+/**
+ * How many paced scans were slower than SLOW_MS, and how many of those overlapped a garbage-collector pause
+ * of the route's process (or its queue: TAIL_AFTER_PAUSE_MS after it); and the share of the run's time that
+ * such windows cover. Both processes time with performance.timeOrigin + now (the wall clock, same machine).
+ */
+function slowScansAtPauses(run: { dueAt: Float64Array; latencyOf: Float64Array }, pauses: Array<[number, number]>) {
+  const windows = pauses.map(([start, ms]) => [start, start + ms + TAIL_AFTER_PAUSE_MS] as const).sort((a, b) => a[0] - b[0]);
+  let slow = 0;
+  let slowAtPause = 0;
+  for (let i = 0; i < run.dueAt.length; i++) {
+    if (run.latencyOf[i]! <= SLOW_MS) continue;
+    slow++;
+    const due = run.dueAt[i]!;
+    const answered = due + run.latencyOf[i]!;
+    if (windows.some(([from, to]) => from <= answered && to >= due)) slowAtPause++;
+  }
+  const first = run.dueAt[0] ?? 0;
+  const last = run.dueAt[run.dueAt.length - 1] ?? first;
+  let covered = 0;
+  let reach = first;
+  for (const [from, to] of windows) {
+    const a = Math.max(from, reach);
+    const b = Math.min(to, last);
+    if (b > a) covered += b - a;
+    reach = Math.max(reach, to);
+  }
+  return { slow, slowAtPause, windowShare: last > first ? covered / (last - first) : 0 };
+}
 
 function answerKey(text: string): string {
   if (/"ok":true/.test(text)) return "admitted";
@@ -199,7 +248,7 @@ if (hasFlag("serve")) {
   // The garbage collector's pauses in this process (each pause stops every scan in flight), read and reset
   // by the parent around the paced run. A PerformanceObserver: no timer on the event loop.
   const { PerformanceObserver, constants: perf } = await import("node:perf_hooks");
-  let gc: GcStats = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0 };
+  let gc: GcStats = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0, pauses: [] };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
@@ -211,11 +260,12 @@ if (hasFlag("serve")) {
         gc.majorMs += entry.duration;
       }
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      if (gc.pauses.length < GC_PAUSES_KEPT) gc.pauses.push([performance.timeOrigin + entry.startTime, entry.duration]);
     }
   }).observe({ entryTypes: ["gc"] });
   const takeGc = () => {
     const taken = gc;
-    gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0 };
+    gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0, pauses: [] };
     return taken;
   };
   /** The route module called in this process, one scan after the other, as the adapter would call it. */
@@ -262,7 +312,7 @@ if (hasFlag("serve")) {
   const { postgresDatabase } = await import("../test/support/databases");
   const database = adminUrl ? await postgresDatabase(adminUrl) : null;
   // The route's process runs with the server's Node flags (npm start's).
-  const child = await startScript("bench/door.ts", { nodeArgs: SERVER_NODE_ARGS, env: { DOOR_BENCH_DATABASE_URL: database?.databaseUrl ?? "" }, args: ["--serve", file, "--scans", String(SCANS), "--alone", String(ALONE), "--rate-scans", String(RATE), "--warm", String(WARM), "--paced-warm", String(PACED_WARM), "--pace", String(PACE)], ready: /door-bench-ready/, timeoutMs: 600_000 });
+  const child = await startScript("bench/door.ts", { nodeArgs: SERVER_NODE_ARGS, env: { DOOR_BENCH_DATABASE_URL: database?.databaseUrl ?? "" }, args: ["--serve", file, "--scans", String(SCANS), "--alone", String(ALONE), "--rate-scans", String(RATE), "--warm", String(WARM), "--paced-warm", String(PACED_WARM), "--pace", String(PACE)], ready: /door-bench-ready/, timeoutMs: 600_000, keepOutput: false });
   const setup = JSON.parse(readFileSync(file, "utf8")) as Setup;
   const target = `${setup.url}/door/${setup.slug}/verify`;
 
@@ -351,6 +401,7 @@ if (hasFlag("serve")) {
   takeResults(); // the bare server's answers
   const pacedServerMs: number[] = [];
   const pacedCpuBefore = cpuSeconds(setup.pid);
+  const ticksBefore = machineTicks();
   await (await fetch(`${setup.url}/__gc`)).json(); // from here on
   const paced = await openLoop({
     url: setup.url,
@@ -367,6 +418,8 @@ if (hasFlag("serve")) {
     },
   });
   const pacedCpuAfter = cpuSeconds(setup.pid);
+  const ticksAfter = machineTicks();
+  const stealPercent = ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total ? (100 * (ticksAfter.steal - ticksBefore.steal)) / (ticksAfter.total - ticksBefore.total) : null;
   const pacedGc = (await (await fetch(`${setup.url}/__gc`)).json()) as GcStats;
   const pacedSeconds = (PACED_WARM + RATE) / PACE;
   const pacedAnswers = takeResults();
@@ -402,6 +455,7 @@ if (hasFlag("serve")) {
   const pacedRps = paced.rate;
   const pacedPerCpu = perCpu(PACED_WARM + RATE, pacedCpuBefore, pacedCpuAfter); // the warm-up ran on the same clock
   const pacedP = (p: number) => percentile(paced.latencies, p);
+  const tail = slowScansAtPauses(paced, pacedGc.pauses);
   const pacedPass = pacedRps >= 0.97 * PACE && pacedP(99) < 10 && (pacedAnswers.admitted ?? 0) === RATE;
   const pass = appPerCpu !== null && appPerCpu >= 2000 && pacedPass;
   const cpuPass = appPerCpu !== null && appPerCpu >= 2000 && alone.p99 < 10;
@@ -432,7 +486,7 @@ if (hasFlag("serve")) {
     `- Closed loop: ${fmtInt(SCANS)} distinct valid passes over HTTP (EIP-712, 100 holders), ${CONNECTIONS} connections, requests built before the run (autocannon sends prepared bytes); the route in one child process (one core) on ${database ? "PostgreSQL (127.0.0.1, its own process)" : "PGlite (in the same process)"}; answers: ${outcome(admitted)}${non2xx ? ` (${fmtInt(non2xx)} not 2xx)` : ""}.`,
     `- Velocity limits on, at their production values (${USER_LIMIT} / steward / min, ${IP_LIMIT} / address / min): the scans are spread over ${STEWARDS} stewards and ${GATES} gate addresses, at most ${fmtInt(perSteward)} per steward (all runs) and ${fmtInt(perGate)} per address, so none trips (a 429 would show in the answers).`,
     `- "per CPU-second": verifications divided by the user + system time of the serving process during the run (/proc), i.e. the rate one core sustains, independent of what else the shared machine runs.`,
-    `- Paced: ${fmtInt(RATE)} more distinct passes, scan i due at i / ${fmtInt(PACE)} s whatever the answers' speed (open loop, bench/lib.ts \`openLoop\`: keep-alive TCP connections, one scan in flight on each, requests built before the run; latency counted from the time a scan was due, so queueing at the client counts), after ${fmtInt(PACED_WARM)} scans on the same clock and connections that are not measured (the scanners' connections open, as at a door that has been scanning for a while); answers: ${outcome(pacedAnswers)}. The goal's p99 is read here: at a closed loop of ${CONNECTIONS} connections every answer waits behind the others, so its p99 is the queue's (even the bare server's). The route's own time per scan in that run (\`elapsedMs\` of each answer: steward check to answer, the wait for the check-in statement included): p50 ${percentile(pacedServerMs, 50)} ms, p99 ${percentile(pacedServerMs, 99)} ms. The route's process paused for its garbage collector ${fmtInt(pacedGc.minor + pacedGc.major)} times over the paced run and its warm-up (${fmt(pacedSeconds, 0)} s): ${fmtInt(pacedGc.minor)} young-generation scavenges (${fmt(pacedGc.minorMs, 0)} ms in all, ${pacedGc.minor ? fmt(pacedGc.minorMs / pacedGc.minor, 1) : "0"} ms each on average) and ${fmtInt(pacedGc.major)} other pauses (${fmt(pacedGc.majorMs, 0)} ms); the longest ${fmt(pacedGc.maxMs, 1)} ms.`,
+    `- Paced: ${fmtInt(RATE)} more distinct passes, scan i due at i / ${fmtInt(PACE)} s whatever the answers' speed (open loop, bench/lib.ts \`openLoop\`: keep-alive TCP connections, one scan in flight on each, requests built before the run; latency counted from the time a scan was due, so queueing at the client counts), after ${fmtInt(PACED_WARM)} scans on the same clock and connections that are not measured (the scanners' connections open, as at a door that has been scanning for a while); answers: ${outcome(pacedAnswers)}. The goal's p99 is read here: at a closed loop of ${CONNECTIONS} connections every answer waits behind the others, so its p99 is the queue's (even the bare server's). The route's own time per scan in that run (\`elapsedMs\` of each answer: steward check to answer, the wait for the check-in statement included): p50 ${percentile(pacedServerMs, 50)} ms, p99 ${percentile(pacedServerMs, 99)} ms. The route's process paused for its garbage collector ${fmtInt(pacedGc.minor + pacedGc.major)} times over the paced run and its warm-up (${fmt(pacedSeconds, 0)} s): ${fmtInt(pacedGc.minor)} young-generation scavenges (${fmt(pacedGc.minorMs, 0)} ms in all, ${pacedGc.minor ? fmt(pacedGc.minorMs / pacedGc.minor, 1) : "0"} ms each on average) and ${fmtInt(pacedGc.major)} other pauses (${fmt(pacedGc.majorMs, 0)} ms); the longest ${fmt(pacedGc.maxMs, 1)} ms. Of the ${fmtInt(tail.slow)} paced scans slower than ${SLOW_MS} ms, ${fmtInt(tail.slowAtPause)} (${fmt(tail.slow ? (100 * tail.slowAtPause) / tail.slow : 0, 0)} %) were under way (due, not yet answered) while one of those pauses began or within ${TAIL_AFTER_PAUSE_MS} ms after it ended (the queue it left), a window that held ${fmt(tail.windowShare * 100, 1)} % of the run's time.${stealPercent === null ? "" : ` The hypervisor kept ${fmt(stealPercent, 1)} % of this machine's CPU time for other guests during the paced run (steal, /proc/stat).`}`,
     `- The route alone: ${fmtInt(alone.scans)} more distinct passes, the route module called in the child one at a time (the same stewards in turn, one address per ${ALONE_PER_ADDRESS} scans); answers: ${outcome(alone.answers)}.`,
     "",
     table,

@@ -133,6 +133,10 @@ export interface OpenLoopResult {
   rate: number;
   /** ms from each request's scheduled send time to its whole answer, sorted */
   latencies: number[];
+  /** per measured request, in order: when it was due, on the wall clock (performance.timeOrigin-based ms) */
+  dueAt: Float64Array;
+  /** per measured request, in order: its latency (ms), as in `latencies` */
+  latencyOf: Float64Array;
 }
 
 /**
@@ -171,6 +175,8 @@ export async function openLoop(options: {
     return Buffer.from(`POST ${p} HTTP/1.1\r\n${lines.join("")}\r\n${body}`);
   });
   const latencies: number[] = [];
+  const dueAt = new Float64Array(options.count);
+  const latencyOf = new Float64Array(options.count);
   const start = performance.now();
   /** when the first measured request was due */
   const measuredFrom = start + (warm * 1000) / options.rate;
@@ -202,6 +208,8 @@ export async function openLoop(options: {
       if (i >= warm) {
         last = performance.now();
         latencies.push(last - due(i));
+        dueAt[i - warm] = performance.timeOrigin + due(i);
+        latencyOf[i - warm] = last - due(i);
         options.onBody?.(body.toString("utf8"));
       }
       if (++answered === total) return resolve();
@@ -251,5 +259,5 @@ export async function openLoop(options: {
   });
   for (const conn of all) conn.socket.destroy();
   latencies.sort((a, b) => a - b);
-  return { rate: options.count / ((last - measuredFrom) / 1000), latencies };
+  return { rate: options.count / ((last - measuredFrom) / 1000), latencies, dueAt, latencyOf };
 }

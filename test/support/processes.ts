@@ -51,7 +51,19 @@ export const SERVER_NODE_ARGS = ["--max-semi-space-size=64"];
  */
 export async function startScript(
   script: string,
-  options: { env: Record<string, string>; ready?: RegExp; timeoutMs?: number; args?: string[]; nodeArgs?: string[] },
+  options: {
+    env: Record<string, string>;
+    ready?: RegExp;
+    timeoutMs?: number;
+    args?: string[];
+    nodeArgs?: string[];
+    /**
+     * false: once ready, the child's output is read and dropped, not kept for `output()` (a bench's server
+     * logs a line per request: kept, it would grow in the load generator's heap and its collector's pauses
+     * would count in the latencies measured). Default true.
+     */
+    keepOutput?: boolean;
+  },
 ): Promise<Started> {
   const nodeArgs = options.nodeArgs ?? (script === "server/main.ts" ? SERVER_NODE_ARGS : []);
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, ...(options.args ?? [])], {
@@ -60,8 +72,12 @@ export async function startScript(
     detached: true,
   });
   let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
+  let keep = true;
+  const collect = (d: Buffer) => {
+    if (keep) out += d;
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const started: Started = {
     child,
@@ -98,6 +114,7 @@ export async function startScript(
     const onData = () => {
       if (ready.test(out)) {
         cleanup();
+        if (options.keepOutput === false) keep = false;
         resolve();
       }
     };
