@@ -230,9 +230,9 @@ if (hasFlag("serve")) {
   // through a trusted proxy (loopback), as behind a load balancer with TRUST_PROXY set.
   const { doorFastPath } = await import("../server/door-fast-path");
   const { requestTracker } = await import("../server/http-observability");
-  const { securityHeaderWriter } = await import("../server/security-headers");
+  const { apiSecurityHeaderWriter } = await import("../server/security-headers");
   const { default: proxyaddr } = await import("proxy-addr");
-  const front = doorFastPath({ track: requestTracker(), securityHeaders: securityHeaderWriter(), active: () => true, trustProxy: proxyaddr.compile("loopback") });
+  const front = doorFastPath({ track: requestTracker(), securityHeaders: apiSecurityHeaderWriter(), active: () => true, trustProxy: proxyaddr.compile("loopback") });
   const server = await serveFetch(async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/__alone") return Response.json(await alone(sign(OVER_HTTP, total)));

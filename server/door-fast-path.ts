@@ -13,7 +13,8 @@ import { CSRF_MESSAGE, crossSiteReasonOf } from "./csrf";
  * than the scan itself (a Fetch Request and Response, body streams, the middleware chain). Here a
  * `POST /door/:eventSlug/verify` with a session cookie is answered from node's own request: the same
  * `verifyScan` as the Remix route (app/routes/door.$eventSlug.verify.ts), and what the Express path adds
- * to every answer — request id, log line and latency histogram (`track`), the security headers, the
+ * to every answer — request id, log line and latency histogram (`track`), the security headers (those of
+ * a JSON answer: a CSP that allows nothing, no script nonce), the
  * cross-site request guard (server/csrf.ts), the client's address as Express sees it (`trust proxy`), and
  * 503 + Retry-After when the database is unreachable.
  *
@@ -30,8 +31,8 @@ const JSON_TYPE = "application/json";
 export interface DoorFastPathOptions {
   /** request id, log line, latency histogram (server/http-observability.ts requestTracker) */
   track: (req: IncomingMessage, res: ServerResponse) => string;
-  /** CSP, HSTS, … (server/security-headers.ts securityHeaderWriter) */
-  securityHeaders: (req: IncomingMessage, res: ServerResponse) => string;
+  /** CSP, HSTS, … of a JSON answer (server/security-headers.ts apiSecurityHeaderWriter) */
+  securityHeaders: (req: IncomingMessage, res: ServerResponse) => void;
   /** false while shutting down: Express answers 503 */
   active: () => boolean;
   /** Express's compiled `trust proxy` (app.get("trust proxy fn")): which hops' X-Forwarded-For to believe */

@@ -301,14 +301,14 @@ async function serve(): Promise<Server> {
   // Then the door's scans (server/door-fast-path.ts): a signed-in POST /door/:slug/verify skips Express too.
   const { createServer } = await import("node:http");
   const { requestTracker } = await import("./http-observability");
-  const { securityHeaderWriter } = await import("./security-headers");
+  const { securityHeaderWriter, apiSecurityHeaderWriter } = await import("./security-headers");
   const { cachedAnswer } = await import("./response-cache");
   const { doorFastPath } = await import("./door-fast-path");
   const track = requestTracker();
   const headerWriter = securityHeaderWriter({ dev });
   const active = () => !shuttingDown;
   const answer = dev ? null : cachedAnswer({ track, securityHeaders: headerWriter, active });
-  const door = dev ? null : doorFastPath({ track, securityHeaders: headerWriter, active, trustProxy: app.get("trust proxy fn") });
+  const door = dev ? null : doorFastPath({ track, securityHeaders: apiSecurityHeaderWriter(), active, trustProxy: app.get("trust proxy fn") });
   return new Promise((resolve, reject) => {
     const server = createServer((req, res) => {
       if (!answer?.(req, res) && !door?.(req, res)) app(req, res);

@@ -1,10 +1,10 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv, type Env } from "../app/env.server";
 import { CSRF_MESSAGE, csrfProtection } from "./csrf";
-import { contentSecurityPolicy, securityHeaders } from "./security-headers";
+import { API_CONTENT_SECURITY_POLICY, apiSecurityHeaderWriter, contentSecurityPolicy, securityHeaders } from "./security-headers";
 
 /**
  * The security headers and the cross-site request guard, on a real Express server (the same middleware
@@ -133,6 +133,32 @@ describe("security headers with WalletConnect, real Stripe and APP_URL", () => {
       expect((await fetch(`${s.url}/login`, { method: "POST", headers: { origin: "https://evil.example.com" } })).status).toBe(403);
     } finally {
       await new Promise<void>((resolve) => s.server.close(() => resolve()));
+    }
+  });
+});
+
+describe("security headers of a JSON answer (the door's fast path)", () => {
+  it("sends a policy that allows nothing and no nonce, nosniff, no framing, no document-only headers, and HSTS only on HTTPS", async () => {
+    const write = apiSecurityHeaderWriter({ env: envOf() });
+    const server = createServer((req, res) => {
+      write(req, res);
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const plain = await fetch(url);
+      expect(plain.headers.get("content-security-policy")).toBe(API_CONTENT_SECURITY_POLICY);
+      expect(directives(API_CONTENT_SECURITY_POLICY)).toEqual({ "default-src": ["'none'"], "frame-ancestors": ["'none'"] });
+      expect(plain.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(plain.headers.get("x-frame-options")).toBe("DENY");
+      expect(plain.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+      expect(plain.headers.get("permissions-policy")).toBeNull();
+      expect(plain.headers.get("strict-transport-security")).toBeNull();
+      const secure = await fetch(url, { headers: { "x-forwarded-proto": "https" } });
+      expect(secure.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

@@ -133,6 +133,31 @@ export function securityHeaderWriter(options: SecurityHeaderOptions = {}): (req:
   };
 }
 
+/**
+ * The policy of an answer that is data, not a page (the door's JSON answers on the fast path): it loads
+ * nothing, runs nothing and may not be framed, so it needs no script nonce. The same policy as JSON APIs
+ * commonly send; stricter than the pages', which must allow the app's own scripts and the chain's RPC.
+ */
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
+/**
+ * Sets the security headers of a JSON answer on `res`: API_CONTENT_SECURITY_POLICY, HSTS on HTTPS (as
+ * securityHeaderWriter decides it), nosniff, the referrer policy and X-Frame-Options. No nonce and none of
+ * the headers only a document uses (Permissions-Policy, Cross-Origin-Opener-Policy): at the door's rate the
+ * page policy's per-request nonce and ~700-byte header were a measurable part of each answer.
+ */
+export function apiSecurityHeaderWriter(options: SecurityHeaderOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const e = options.env ?? env();
+  const cspHeader = options.dev ? "Content-Security-Policy-Report-Only" : "Content-Security-Policy";
+  return (req, res) => {
+    res.setHeader(cspHeader, API_CONTENT_SECURITY_POLICY);
+    if (isHttps(req, e)) res.setHeader("Strict-Transport-Security", HSTS);
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+    res.setHeader("X-Frame-Options", "DENY");
+  };
+}
+
 export function securityHeaders(options: SecurityHeaderOptions = {}) {
   const write = securityHeaderWriter(options);
   return (req: Request, res: Response, next: NextFunction) => {

@@ -19,7 +19,7 @@ import proxyaddr from "proxy-addr";
 import { doorFastPath, MAX_VERIFY_BODY } from "../../server/door-fast-path";
 import { CSRF_MESSAGE } from "../../server/csrf";
 import { requestTracker } from "../../server/http-observability";
-import { securityHeaderWriter } from "../../server/security-headers";
+import { apiSecurityHeaderWriter } from "../../server/security-headers";
 import { serveFetch, type FetchServer } from "../../test/support/fetch-server";
 import { loader as manifestLoader } from "~/routes/door.$eventSlug.manifest";
 import { action as syncAction } from "~/routes/door.$eventSlug.sync";
@@ -106,7 +106,7 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     fanCookie = await cookieOf(fan.userId);
     if (via === "fast path") {
       // As server/main.ts: the fast path first, then (here) the route module for what it declines.
-      const front = doorFastPath({ track: requestTracker(), securityHeaders: securityHeaderWriter(), active: () => true, trustProxy: proxyaddr.compile("loopback") });
+      const front = doorFastPath({ track: requestTracker(), securityHeaders: apiSecurityHeaderWriter(), active: () => true, trustProxy: proxyaddr.compile("loopback") });
       server = await serveFetch(async (request) => {
         const eventSlug = /^\/door\/([^/]+)\/verify$/.exec(new URL(request.url).pathname)?.[1];
         if (!eventSlug) return new Response("not found", { status: 404 });
@@ -306,14 +306,16 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     expect(statuses[120]).toBe(429);
     expect(last).toMatchObject({ ok: false, reason: expect.stringMatching(/^Scanning too fast: try again in \d+ seconds\.$/) });
   });
-  if (via === "fast path") it("fast path: same headers as Express (request id, CSP), the cross-site guard, a size limit, and 503 when the database is unreachable", async () => {
+  if (via === "fast path") it("fast path: request id and a JSON answer's security headers, the cross-site guard, a size limit, and 503 when the database is unreachable", async () => {
     resetLimiters();
     const body = JSON.stringify({ pass: "hello" });
     const scanned = await verifyCall(`/door/${slug}/verify`, { method: "POST", cookie: staffCookie, body });
     expect(scanned).toMatchObject({ status: 200, body: { ok: false, reason: "Not a TicketChain pass" } });
     expect(scanned.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    expect(scanned.headers.get("content-security-policy")).toMatch(/frame-ancestors 'none'/);
+    // A JSON answer's headers: a policy that allows nothing (no script nonce), no framing, no sniffing.
+    expect(scanned.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(scanned.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(scanned.headers.get("x-frame-options")).toBe("DENY");
 
     // Another site's page posting with the steward's cookie: refused before any scan code runs.
     const crossSite: Array<Record<string, string>> = [{ "sec-fetch-site": "cross-site" }, { origin: "https://evil.example" }, { origin: "null" }];
@@ -367,7 +369,7 @@ describe.each(combinations)("door routes (database: %s, verify through the %s)",
     // The database down: 503 + Retry-After (as the Express path answers), not 500.
     const down = doorFastPath({
       track: requestTracker(),
-      securityHeaders: securityHeaderWriter(),
+      securityHeaders: apiSecurityHeaderWriter(),
       active: () => true,
       trustProxy: proxyaddr.compile("loopback"),
       verify: async () => {
