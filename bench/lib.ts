@@ -152,6 +152,9 @@ export interface OpenLoopResult {
  * answer is read by its Content-Length on a plain TCP socket. node:http's client cost ~170 µs of CPU per
  * request, on the core the database shares; its time would count in the latency it measures.
  */
+/** openLoop does not reuse a connection idle this long: below node's default server keep-alive timeout (5 s). */
+const STALE_AFTER_MS = 4_000;
+
 export async function openLoop(options: {
   url: string;
   rate: number;
@@ -193,6 +196,8 @@ export async function openLoop(options: {
     socket: import("node:net").Socket;
     /** the request in flight, or -1 */
     current: number;
+    /** when it last became idle (performance.now()) */
+    idleSince: number;
     buffer: Buffer;
   }
 
@@ -214,11 +219,28 @@ export async function openLoop(options: {
       }
       if (++answered === total) return resolve();
       if (sent < released) send(conn);
-      else idle.push(conn);
+      else park(conn);
+    };
+    const park = (conn: Conn) => {
+      conn.idleSince = performance.now();
+      idle.push(conn);
+    };
+    /**
+     * An idle connection to send on, or null. One idle longer than STALE_AFTER_MS is closed instead of
+     * used: the server may be closing it (its keep-alive timeout), and a request written as it closes is
+     * reset. HTTP clients (browsers, undici) likewise retire such connections rather than race the server.
+     */
+    const takeIdle = (): Conn | null => {
+      for (let conn = idle.pop(); conn; conn = idle.pop()) {
+        if (performance.now() - conn.idleSince < STALE_AFTER_MS) return conn;
+        all.splice(all.indexOf(conn), 1);
+        conn.socket.destroy();
+      }
+      return null;
     };
     const open = () => {
       connecting++;
-      const conn: Conn = { socket: net.connect({ host: target.hostname, port: Number(target.port), noDelay: true }), current: -1, buffer: Buffer.alloc(0) };
+      const conn: Conn = { socket: net.connect({ host: target.hostname, port: Number(target.port), noDelay: true }), current: -1, idleSince: 0, buffer: Buffer.alloc(0) };
       all.push(conn);
       conn.socket.on("error", reject);
       conn.socket.on("close", () => {
@@ -245,12 +267,12 @@ export async function openLoop(options: {
       conn.socket.once("connect", () => {
         connecting--;
         if (sent < released) send(conn);
-        else idle.push(conn);
+        else park(conn);
       });
     };
     const tick = () => {
       released = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000) + 1);
-      while (sent < released && idle.length) send(idle.pop()!);
+      for (let conn = sent < released ? takeIdle() : null; conn; conn = sent < released ? takeIdle() : null) send(conn);
       // More due than free connections: open more, up to the cap (each sends when connected).
       while (released - sent > connecting && all.length < options.connections) open();
       if (released < total) setTimeout(tick, 1);
