@@ -128,6 +128,9 @@ export interface OpenLoopRequest {
   body: string;
 }
 
+/** openLoop does not reuse a connection idle this long: below node's default server keep-alive timeout (5 s). */
+const STALE_AFTER_MS = 4_000;
+
 export interface OpenLoopResult {
   /** answers per second over the run (first scheduled send to last answer) */
   rate: number;
@@ -152,9 +155,6 @@ export interface OpenLoopResult {
  * answer is read by its Content-Length on a plain TCP socket. node:http's client cost ~170 µs of CPU per
  * request, on the core the database shares; its time would count in the latency it measures.
  */
-/** openLoop does not reuse a connection idle this long: below node's default server keep-alive timeout (5 s). */
-const STALE_AFTER_MS = 4_000;
-
 export async function openLoop(options: {
   url: string;
   rate: number;
