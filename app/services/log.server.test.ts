@@ -42,11 +42,14 @@ describe("structured logs", () => {
         const last = boom._bufs[boom._bufs.length - 1];
         if (last !== undefined) expect(boom._lastBufLen).toBe(Buffer.byteLength(last));
       }
-      destination.flushSync();
+      // end() writes what is buffered after the write under way, in order, then closes.
+      await new Promise<void>((resolve) => {
+        destination.once("close", () => resolve());
+        destination.end();
+      });
       const lines = readFileSync(file, "utf8").trim().split("\n");
       expect(lines).toHaveLength(3_000);
       lines.forEach((line, i) => expect(JSON.parse(line)).toMatchObject({ requestId: `r${i}`, gate: i % 3 ? "Porta Norte" : "Entrée 北門 🎫" }));
-      destination.end();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
