@@ -289,7 +289,8 @@ function admitStatements(db: Db): { one: RawStatement; batch: RawStatement } {
 const ADMIT_BATCH = 200;
 
 interface Queued {
-  admission: Omit<Admission, "n">;
+  /** its `n` is set when it joins a batch (its position there) */
+  admission: Admission;
   resolve: (row: AdmitRow | null) => void;
   reject: (error: unknown) => void;
 }
@@ -317,7 +318,10 @@ async function drainAdmissions(db: Db, queue: { running: boolean; items: Queued[
       try {
         const rows = await admitBatch(
           db,
-          batch.map((item, n) => ({ ...item.admission, n })),
+          batch.map((item, n) => {
+            item.admission.n = n;
+            return item.admission;
+          }),
         );
         batch.forEach((item, n) => item.resolve(rows[n]!));
       } catch (error) {
@@ -342,6 +346,7 @@ function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput, scann
     gate: input.gate,
     scanned_at: scannedAt.toISOString(),
     scan_id: input.scanId ?? null,
+    n: 0,
   };
   const pending = new Promise<AdmitRow | null>((resolve, reject) => queue.items.push({ admission, resolve, reject }));
   if (!queue.running) {

@@ -37,8 +37,10 @@ async function limiter(limit: RateLimit): Promise<RateLimiterAbstract> {
 }
 
 /** Null when allowed; otherwise the seconds to wait. */
-export async function hit(limit: RateLimit, key: string): Promise<number | null> {
-  return consume(await limiter(limit), key);
+export function hit(limit: RateLimit, key: string): Promise<number | null> {
+  // A limiter already made is used without an await first: the door hits two on every scan.
+  const made = (globalThis as GlobalWithLimiters)[GLOBAL_KEY]?.get(limit.name);
+  return made ? consume(made, key) : limiter(limit).then((found) => consume(found, key));
 }
 
 /** Tests: forget the limiters (e.g. after switching the cache backend). */
