@@ -29,7 +29,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { flag, fmt, fmtInt, hasFlag, machine, markdownTable, openLoop, startProfile, writeSection } from "./lib";
+import { flag, fmt, fmtInt, hasFlag, machine, markdownTable, openLoop, startProfile, startSurvivorProfile, writeSection } from "./lib";
 
 const SCANS = Number(flag("scans") ?? 20000);
 const ALONE = Number(flag("alone") ?? 2000);
@@ -236,7 +236,14 @@ if (hasFlag("serve")) {
   const server = await serveFetch(async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/__alone") return Response.json(await alone(sign(OVER_HTTP, total)));
-    if (url.pathname === "/__gc") return Response.json(takeGc());
+    if (url.pathname === "/__gc") {
+      // The parent asks at the paced run's start and end.
+      if (survivorFile) {
+        if (survivors) await survivors.stop();
+        else survivors = await startSurvivorProfile(survivorFile);
+      }
+      return Response.json(takeGc());
+    }
     if (url.pathname === "/__profiled") {
       await profile?.stop();
       return new Response("ok");
@@ -294,6 +301,10 @@ if (hasFlag("serve")) {
   }
   // DOOR_BENCH_PROFILE=<file.cpuprofile>: a CPU profile of this process over the main run (open it in Chrome DevTools).
   const profile = process.env.DOOR_BENCH_PROFILE ? await startProfile(process.env.DOOR_BENCH_PROFILE) : null;
+  // DOOR_BENCH_SURVIVORS=<file.heapprofile>: where the objects that outlive a scavenge over the paced run
+  // were allocated (bench/lib.ts startSurvivorProfile; it slows the collector, so that run's latency is not the door's).
+  const survivorFile = process.env.DOOR_BENCH_SURVIVORS;
+  let survivors: { stop(): Promise<void> } | null = null;
   const file = process.argv[process.argv.indexOf("--serve") + 1]!;
   writeFileSync(file, JSON.stringify({ url: server.url, slug, warmPasses, passes, pacedWarmPasses, pacedPasses, cookies, pid: process.pid } satisfies Setup));
   console.log("door-bench-ready");

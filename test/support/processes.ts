@@ -41,8 +41,12 @@ process.once("exit", killAll);
  * kilobytes that die young, and each scavenge stops the event loop for some milliseconds whatever its size;
  * at the door's paced rate this made 4–5 times fewer scavenges and 1.1 to 4.4 times less time paused
  * in all (BENCHMARKS.md, Door). Costs up to ~150 MiB more memory under load.
+ * No allocation-site pretenuring: V8 otherwise learns, from a burst in which a request's objects outlive
+ * a scavenge (a queue after a pause), to allocate them straight in the old generation, where they die
+ * just as young and wait for a full collection; without it the door's paced run paused 45–48 ms in all
+ * instead of 57–72, its longest scavenge 4.6–5.2 ms instead of 5.4–6.2 (decision 011).
  */
-export const SERVER_NODE_ARGS = ["--max-semi-space-size=64"];
+export const SERVER_NODE_ARGS = ["--max-semi-space-size=64", "--no-allocation-site-pretenuring"];
 
 /**
  * Spawns `node --import tsx <script>` in its own process group (server/main.ts with SERVER_NODE_ARGS, as
