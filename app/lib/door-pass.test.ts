@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { getAddress } from "viem";
 import {
+  checksumAddress,
   checkPassTime,
   decodeDoorPass,
   doorPassTypedData,
@@ -42,6 +43,26 @@ describe("door passes", () => {
     expect(await isSignedByHolder({ ...p, tokenId: 43n }, signature)).toBe(false);
     expect(await isSignedByHolder({ ...p, window: p.window + 1n }, signature)).toBe(false);
     expect(await isSignedByHolder({ ...p, chainId: 137 }, signature)).toBe(false);
+  });
+
+  it("checksums addresses as viem's getAddress does, whatever their casing", () => {
+    for (let i = 0; i < 200; i++) {
+      const address = privateKeyToAccount(generatePrivateKey()).address;
+      expect(checksumAddress(address.toLowerCase())).toBe(address);
+      expect(checksumAddress(address.toUpperCase().replace("0X", "0x"))).toBe(address);
+    }
+    expect(checksumAddress("0x0000000000000000000000000000000000000000")).toBe(getAddress("0x0000000000000000000000000000000000000000"));
+    expect(checksumAddress("0xffffffffffffffffffffffffffffffffffffffff")).toBe(getAddress("0xffffffffffffffffffffffffffffffffffffffff"));
+  });
+
+  it("decodes a pass for another contract after one for the door's usual contract", () => {
+    const other = "0x" + "ab".repeat(20);
+    const first = decodeDoorPass(encodeDoorPass(pass(), `0x${"11".repeat(65)}`));
+    const second = decodeDoorPass(encodeDoorPass(pass({ ticket: getAddress(other) }), `0x${"11".repeat(65)}`));
+    const third = decodeDoorPass(encodeDoorPass(pass(), `0x${"11".repeat(65)}`));
+    expect(first.ok && first.pass.ticket).toBe(TICKET);
+    expect(second.ok && second.pass.ticket).toBe(getAddress(other));
+    expect(third.ok && third.pass.ticket).toBe(TICKET);
   });
 
   it("expires after the grace window and refuses passes from the future", () => {

@@ -9,7 +9,7 @@
  *
  * Text form (QR byte mode): TC1:<chainId>:<ticket contract>:<tokenId>:<holder>:<window>:<signature>
  */
-import { getAddress, isAddress, isHex, keccak256, recoverAddress, stringToBytes, type Address, type Hex } from "viem";
+import { isHex, keccak256, recoverAddress, stringToBytes, type Address, type Hex } from "viem";
 
 export const PASS_WINDOW_SECONDS = 30;
 /** Windows accepted before the current one (clock skew between phone and scanner, time to walk up). */
@@ -60,20 +60,54 @@ export function encodeDoorPass(pass: DoorPass, signature: Hex): string {
 export type DecodedPass = { ok: true; pass: DoorPass; signature: Hex } | { ok: false; reason: string };
 
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+/** 20 bytes in hex, any casing (a pass carries addresses lowercased; the checksum is not required). */
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
-/** Parses the QR text; never throws. */
-export function decodeDoorPass(text: string): DecodedPass {
+/**
+ * The EIP-55 checksummed form of a valid address text (ADDRESS), as viem's getAddress gives it, without
+ * viem's caches: at the door every scan has a new holder, and those least-recently-used maps (of viem's
+ * isAddress and getAddress) store each call's key string in a long-lived map, even on a hit, which the
+ * young-generation collector then copies and promotes, three to four times a scan. Here the lowercase hex
+ * is hashed from one reused buffer (`hash`: keccak-256, viem's by default; the server passes a native
+ * one) and the answer is the only string made. app/lib/door-pass.test.ts checks it against viem.
+ */
+export function checksumAddress(text: string, hash: (bytes: Uint8Array) => Uint8Array = keccak): Address {
+  for (let i = 0; i < 40; i++) {
+    const code = text.charCodeAt(i + 2);
+    HEX[i] = code >= 0x41 && code <= 0x46 ? code + 0x20 : code; // A–F to a–f
+  }
+  const digest = hash(HEX);
+  for (let i = 0; i < 40; i++) {
+    const nibble = i % 2 === 0 ? digest[i >> 1]! >> 4 : digest[i >> 1]! & 0x0f;
+    // a letter (a–f) is upper-cased where the hash's nibble is 8 or more
+    CHECKSUMMED[i + 2] = nibble >= 8 && HEX[i]! >= 0x61 ? HEX[i]! - 0x20 : HEX[i]!;
+  }
+  return String.fromCharCode.apply(null, CHECKSUMMED as unknown as number[]) as Address;
+}
+/** checksumAddress's buffers: it is synchronous, so one pair serves every call. */
+const HEX = new Uint8Array(40);
+const CHECKSUMMED = new Uint8Array(42).fill(0x30, 0, 1).fill(0x78, 1, 2); // "0x" then the address
+
+/** The contract a door scans is the same all evening: its checksummed form is kept (one entry). */
+let lastTicket = { text: "", address: "0x" as Address };
+function ticketAddress(text: string, hash: (bytes: Uint8Array) => Uint8Array): Address {
+  if (text !== lastTicket.text) lastTicket = { text, address: checksumAddress(text, hash) };
+  return lastTicket.address;
+}
+
+/** Parses the QR text; never throws. `hash` is keccak-256 for the addresses' checksums (see checksumAddress). */
+export function decodeDoorPass(text: string, hash: (bytes: Uint8Array) => Uint8Array = keccak): DecodedPass {
   if (typeof text !== "string" || text.length > 400) return { ok: false, reason: "Not a TicketChain pass" };
   const parts = text.trim().split(":");
   if (parts.length !== 7 || parts[0] !== PREFIX) return { ok: false, reason: "Not a TicketChain pass" };
   const [, chainId, ticket, tokenId, holder, window, signature] = parts as [string, string, string, string, string, string, string];
   if (!/^[1-9][0-9]{0,15}$/.test(chainId)) return { ok: false, reason: "Malformed pass (chain)" };
-  if (!isAddress(ticket, { strict: false }) || !isAddress(holder, { strict: false })) return { ok: false, reason: "Malformed pass (address)" };
+  if (!ADDRESS.test(ticket) || !ADDRESS.test(holder)) return { ok: false, reason: "Malformed pass (address)" };
   if (!DECIMAL.test(tokenId) || !DECIMAL.test(window) || window.length > 19) return { ok: false, reason: "Malformed pass (number)" };
   if (!isHex(signature) || signature.length !== 132) return { ok: false, reason: "Malformed pass (signature)" };
   return {
     ok: true,
-    pass: { chainId: Number(chainId), ticket: getAddress(ticket), tokenId: BigInt(tokenId), holder: getAddress(holder), window: BigInt(window) },
+    pass: { chainId: Number(chainId), ticket: ticketAddress(ticket, hash), tokenId: BigInt(tokenId), holder: checksumAddress(holder, hash), window: BigInt(window) },
     signature: signature as Hex,
   };
 }
@@ -145,8 +179,6 @@ function domainSeparator(chainId: number): Uint8Array {
   }
   return found;
 }
-
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /**
  * The EIP-712 digest a holder signs for `pass` (what viem's hashTypedData(doorPassTypedData(pass)) gives),

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { getAddress, hashTypedData, keccak256, recoverTypedDataAddress, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
-import { decodeDoorPass, doorPassDigest, doorPassTypedData, encodeDoorPass, isSignedByHolder, type DoorPass } from "~/lib/door-pass";
+import { checksumAddress, decodeDoorPass, doorPassDigest, doorPassTypedData, encodeDoorPass, isSignedByHolder, type DoorPass } from "~/lib/door-pass";
 import { keccak256Bytes, keccakBackend, passSignedByHolder, passSignedByHolderNative, signatureBackend } from "./door-signature.server";
 
 /**
@@ -82,6 +82,16 @@ describe("door pass signatures: hand-made digest + libsecp256k1 agree with viem"
     const b = keccak256Bytes(Uint8Array.of(2));
     expect(toHex(a)).toBe(keccak256(Uint8Array.of(1)));
     expect(toHex(b)).toBe(keccak256(Uint8Array.of(2)));
+  });
+
+  it("checksums a pass's addresses with the native keccak-256 as viem's getAddress does", () => {
+    for (let i = 0; i < 100; i++) {
+      const address = toHex(randomBytes(20));
+      expect(checksumAddress(address, keccak256Bytes)).toBe(getAddress(address));
+      const text = encodeDoorPass({ chainId: 31337, ticket: getAddress(address), tokenId: 1n, holder: getAddress(address), window: 1n }, `0x${"11".repeat(65)}`);
+      const decoded = decodeDoorPass(text, keccak256Bytes);
+      expect(decoded.ok && [decoded.pass.ticket, decoded.pass.holder]).toEqual([getAddress(address), getAddress(address)]);
+    }
   });
 
   it(`computes viem's EIP-712 digest and accepts ${N} random passes on every path, through the QR text too`, { timeout: 120_000 }, async () => {

@@ -4,7 +4,7 @@ import { concertTicketAbi, ticketFactoryAbi } from "~/contracts/abi";
 import { checkPassTime, decodeDoorPass, type DoorPass } from "~/lib/door-pass";
 import type { Db, DbHandle } from "../../db/client.server";
 import { checkInConflicts, checkIns, events, tickets, ticketTiers } from "../../db/schema";
-import { passSignedByHolder } from "./door-signature.server";
+import { keccak256Bytes, passSignedByHolder } from "./door-signature.server";
 import { metrics } from "./metrics.server";
 
 /**
@@ -364,7 +364,7 @@ function admit(db: Db, event: DoorEvent, pass: DoorPass, input: ScanInput, scann
  */
 export async function scanPass(db: Db, event: DoorEvent, input: ScanInput): Promise<ScanResult> {
   const scannedAt = input.scannedAt ?? new Date();
-  const decoded = decodeDoorPass(input.pass);
+  const decoded = decodeDoorPass(input.pass, keccak256Bytes);
   if (!decoded.ok) return refuse("malformed", decoded.reason);
   const { pass, signature } = decoded;
   if (!event.contractAddress || pass.chainId !== event.chainId || pass.ticket.toLowerCase() !== event.contractAddress.toLowerCase()) {
