@@ -153,7 +153,6 @@ if (hasFlag("serve")) {
   // ----- child: the route on PGlite -----
   const { createRequire } = await import("node:module");
   const { getAddress, parseEther, toHex } = await import("viem");
-  const { privateKeyToAccount, generatePrivateKey } = await import("viem/accounts");
   const { parseEnv } = await import("../app/env.server");
   const { setSecrets } = await import("../app/services/secrets.server");
   const { createSession, SESSION_COOKIE } = await import("../app/services/session.server");
@@ -186,32 +185,36 @@ if (hasFlag("serve")) {
     const headers = await createSession(new Request("http://localhost/"), s.id, "email", handle.db);
     cookies.push(headers.get("set-cookie")!.match(new RegExp(`${SESSION_COOKIE}=[^;]+`))![0]);
   }
-  // 100 fans, SCANS + ALONE tickets.
-  const fans = Array.from({ length: 100 }, () => generatePrivateKey());
-  const holders = fans.map((key) => privateKeyToAccount(key).address);
+  // One fan per ticket, as at a real door (a pass's holder is new on almost every scan, so nothing keyed by
+  // holder stays warm): keys made and their addresses derived with libsecp256k1 (microseconds each).
+  const secp256k1 = createRequire(import.meta.url)("secp256k1/bindings") as {
+    ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number };
+    publicKeyCreate(k: Uint8Array, compressed: boolean): Uint8Array;
+  };
+  const { keccak256Bytes } = await import("../app/services/door-signature.server");
+  const keys = Array.from({ length: total }, () => randomBytes(32));
+  const holders = keys.map((key) => getAddress(toHex(keccak256Bytes(secp256k1.publicKeyCreate(key, false).subarray(1)).subarray(12))));
   const rows = Array.from({ length: total }, (_, i) => ({
     chainId: 31337,
     contractAddress: contract.toLowerCase(),
     tokenId: String(i + 1),
     eventId: event!.id,
     tierPosition: 0,
-    owner: holders[i % fans.length]!.toLowerCase(),
-    originalOwner: holders[i % fans.length]!.toLowerCase(),
+    owner: holders[i]!.toLowerCase(),
+    originalOwner: holders[i]!.toLowerCase(),
     mintedBlock: 1,
     updatedBlock: 1,
   }));
   for (let i = 0; i < rows.length; i += 1000) await handle.db.insert(tickets).values(rows.slice(i, i + 1000));
   // Each ticket's pass, signed by its holder over the EIP-712 digest (libsecp256k1 signs in microseconds, so
   // the passes are fresh when the load starts; door-signature.server.test.ts checks the digest against viem).
-  const secp256k1 = createRequire(import.meta.url)("secp256k1/bindings") as { ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number } };
-  const keys = fans.map((key) => Buffer.from(key.slice(2), "hex"));
   /** Passes for tickets from..to-1, accepted for this window and the next two (60 to 90 s from now). */
   const sign = (from: number, to: number) => {
     const window = passWindow() + 1n;
     const list: string[] = [];
     for (let i = from; i < to; i++) {
-      const pass = { chainId: 31337, ticket: contract, tokenId: BigInt(i + 1), holder: holders[i % fans.length]!, window };
-      const { signature, recid } = secp256k1.ecdsaSign(doorPassDigest(pass)!, keys[i % fans.length]!);
+      const pass = { chainId: 31337, ticket: contract, tokenId: BigInt(i + 1), holder: holders[i]!, window };
+      const { signature, recid } = secp256k1.ecdsaSign(doorPassDigest(pass)!, keys[i]!);
       list.push(encodeDoorPass(pass, `${toHex(signature)}${(27 + recid).toString(16)}` as `0x${string}`));
     }
     return list;
@@ -494,7 +497,7 @@ if (hasFlag("serve")) {
     "",
     `- Machine: ${header}`,
     `- Warm-up: ${fmtInt(WARM)} scans through the route (answers: ${outcome(warmed)}) and the same through the bare server before either is measured, so both run compiled code, as a door server that has been up for a while does.`,
-    `- Closed loop: ${fmtInt(SCANS)} distinct valid passes over HTTP (EIP-712, 100 holders), ${CONNECTIONS} connections, requests built before the run (autocannon sends prepared bytes); the route in one child process (one core) on ${database ? "PostgreSQL (127.0.0.1, its own process)" : "PGlite (in the same process)"}; answers: ${outcome(admitted)}${non2xx ? ` (${fmtInt(non2xx)} not 2xx)` : ""}.`,
+    `- Closed loop: ${fmtInt(SCANS)} distinct valid passes over HTTP (EIP-712, each ticket's own holder, as at a real door), ${CONNECTIONS} connections, requests built before the run (autocannon sends prepared bytes); the route in one child process (one core) on ${database ? "PostgreSQL (127.0.0.1, its own process)" : "PGlite (in the same process)"}; answers: ${outcome(admitted)}${non2xx ? ` (${fmtInt(non2xx)} not 2xx)` : ""}.`,
     `- Velocity limits on, at their production values (${USER_LIMIT} / steward / min, ${IP_LIMIT} / address / min): the scans are spread over ${STEWARDS} stewards and ${GATES} gate addresses, at most ${fmtInt(perSteward)} per steward (all runs) and ${fmtInt(perGate)} per address, so none trips (a 429 would show in the answers).`,
     `- "per CPU-second": verifications divided by the user + system time of the serving process during the run (/proc), i.e. the rate one core sustains, independent of what else the shared machine runs.`,
     `- Paced: ${fmtInt(RATE)} more distinct passes, scan i due at i / ${fmtInt(PACE)} s whatever the answers' speed (open loop, bench/lib.ts \`openLoop\`: keep-alive TCP connections, one scan in flight on each, requests built before the run; latency counted from the time a scan was due, so queueing at the client counts), after ${fmtInt(PACED_WARM)} scans on the same clock and connections that are not measured (the scanners' connections open, as at a door that has been scanning for a while); answers: ${outcome(pacedAnswers)}. The goal's p99 is read here: at a closed loop of ${CONNECTIONS} connections every answer waits behind the others, so its p99 is the queue's (even the bare server's). The route's own time per scan in that run (\`elapsedMs\` of each answer: steward check to answer, the wait for the check-in statement included): p50 ${percentile(pacedServerMs, 50)} ms, p99 ${percentile(pacedServerMs, 99)} ms. The route's process paused for its garbage collector ${fmtInt(pacedGc.minor + pacedGc.major)} times over the paced run and its warm-up (${fmt(pacedSeconds, 0)} s): ${fmtInt(pacedGc.minor)} young-generation scavenges (${fmt(pacedGc.minorMs, 0)} ms in all, ${pacedGc.minor ? fmt(pacedGc.minorMs / pacedGc.minor, 1) : "0"} ms each on average) and ${fmtInt(pacedGc.major)} other pauses (${fmt(pacedGc.majorMs, 0)} ms); the longest ${fmt(pacedGc.maxMs, 1)} ms. Of the ${fmtInt(tail.slow)} paced scans slower than ${SLOW_MS} ms, ${fmtInt(tail.slowAtPause)} (${fmt(tail.slow ? (100 * tail.slowAtPause) / tail.slow : 0, 0)} %) were under way (due, not yet answered) while one of those pauses began or within ${TAIL_AFTER_PAUSE_MS} ms after it ended (the queue it left), a window that held ${fmt(tail.windowShare * 100, 1)} % of the run's time.${stealPercent === null ? "" : ` The hypervisor kept ${fmt(stealPercent, 1)} % of this machine's CPU time for other guests during the paced run (steal, /proc/stat).`}`,
