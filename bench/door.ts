@@ -191,9 +191,9 @@ if (hasFlag("serve")) {
     ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number };
     publicKeyCreate(k: Uint8Array, compressed: boolean): Uint8Array;
   };
-  const { keccak256Bytes } = await import("../app/services/door-signature.server");
+  const { addressHexOf } = await import("../app/services/door-signature.server");
   const keys = Array.from({ length: total }, () => randomBytes(32));
-  const holders = keys.map((key) => getAddress(toHex(keccak256Bytes(secp256k1.publicKeyCreate(key, false).subarray(1)).subarray(12))));
+  const holders = keys.map((key) => getAddress(`0x${addressHexOf(secp256k1.publicKeyCreate(key, false))}`));
   const rows = Array.from({ length: total }, (_, i) => ({
     chainId: 31337,
     contractAddress: contract.toLowerCase(),
@@ -506,6 +506,9 @@ if (hasFlag("serve")) {
     table,
   ].join("\n");
   console.log(`\n${body}\n`);
+  if (!database && !pacedPass) {
+    console.error("[door] the latency goal is read on PostgreSQL, as a venue runs: on PGlite the database shares the route's process and its garbage collector. Run again with --database postgres://user@host:5432/db (a throwaway database is made there and dropped).");
+  }
   if (!hasFlag("no-write") && SCANS >= 4000) writeSection("Door", body);
   await child.stop();
   await database?.drop();

@@ -106,20 +106,30 @@ export async function buildApp(): Promise<void> {
   if ((await build.exited) !== 0) throw new Error(`build failed:\n${build.output()}`);
 }
 
-/** A CPU profile of this process from now until `stop()`, written to `file` (open it in Chrome DevTools). */
-export async function startProfile(file: string): Promise<{ stop(): Promise<void> }> {
+/**
+ * One of V8's profilers over this process, from now until `stop()`, which writes its profile to `file`:
+ * `domain`.enable, then `start` with `params`; `stop` answers `{ profile }`.
+ */
+async function inspectorProfile(file: string, domain: "Profiler" | "HeapProfiler", start: string, params: object, stop: string): Promise<{ stop(): Promise<void> }> {
   const { Session } = await import("node:inspector/promises");
   const session = new Session();
   session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
+  // By name: the overloads of Session.post do not take a method chosen at run time.
+  const post = session.post.bind(session) as (method: string, params?: object) => Promise<{ profile?: unknown }>;
+  await post(`${domain}.enable`);
+  await post(`${domain}.${start}`, params);
   return {
     async stop() {
-      const { profile } = await session.post("Profiler.stop");
+      const { profile } = await post(`${domain}.${stop}`);
       writeFileSync(file, JSON.stringify(profile));
       session.disconnect();
     },
   };
+}
+
+/** A CPU profile of this process from now until `stop()`, written to `file` (open it in Chrome DevTools). */
+export function startProfile(file: string): Promise<{ stop(): Promise<void> }> {
+  return inspectorProfile(file, "Profiler", "start", {}, "stop");
 }
 
 /**
@@ -127,24 +137,8 @@ export async function startProfile(file: string): Promise<{ stop(): Promise<void
  * generation, or allocated there by pretenuring): what makes the full collections. Written as a
  * .heapprofile (Chrome DevTools → Memory). It slows the collector: not for a run whose latency counts.
  */
-export async function startSurvivorProfile(file: string): Promise<{ stop(): Promise<void> }> {
-  const { Session } = await import("node:inspector/promises");
-  const session = new Session();
-  session.connect();
-  await session.post("HeapProfiler.enable");
-  // The two include flags are V8's (HeapProfiler.startSampling), not yet in node's typings.
-  await session.post("HeapProfiler.startSampling", {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: false,
-  } as { samplingInterval: number });
-  return {
-    async stop() {
-      const { profile } = await session.post("HeapProfiler.stopSampling");
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
+export function startSurvivorProfile(file: string): Promise<{ stop(): Promise<void> }> {
+  return inspectorProfile(file, "HeapProfiler", "startSampling", { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false }, "stopSampling");
 }
 
 export interface OpenLoopRequest {

@@ -93,9 +93,12 @@ export function passSignedByHolderNative(pass: DoorPass, signature: Hex): boolea
   } catch {
     return false;
   }
-  // address = last 20 bytes of keccak256(x ‖ y)
-  const address = Buffer.from(keccak256Bytes(publicKey.subarray(1)).subarray(12)).toString("hex");
-  return address === pass.holder.slice(2).toLowerCase();
+  return addressHexOf(publicKey) === pass.holder.slice(2).toLowerCase();
+}
+
+/** The address of an uncompressed public key (0x04 ‖ x ‖ y) as 40 lowercase hex digits, no 0x: the last 20 bytes of keccak256(x ‖ y). */
+export function addressHexOf(publicKey: Uint8Array): string {
+  return Buffer.from(keccak256Bytes(publicKey.subarray(1)).subarray(12)).toString("hex");
 }
 
 /** True when `signature` over `pass` was made by `pass.holder`. */

@@ -44,7 +44,7 @@ process.once("exit", killAll);
  * No allocation-site pretenuring: V8 otherwise learns, from a burst in which a request's objects outlive
  * a scavenge (a queue after a pause), to allocate them straight in the old generation, where they die
  * just as young and wait for a full collection; without it the door's paced run paused 45–48 ms in all
- * instead of 57–72, its longest scavenge 4.6–5.2 ms instead of 5.4–6.2 (decision 011).
+ * instead of 57–66, its longest scavenge 4.6–5.2 ms instead of 5.4–6.0 (decision 011).
  */
 export const SERVER_NODE_ARGS = ["--max-semi-space-size=64", "--no-allocation-site-pretenuring"];
 
